@@ -1,0 +1,1 @@
+"""A Slack bot that answers questions from GitBook documentation."""

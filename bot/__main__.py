@@ -1,0 +1,35 @@
+"""Entry point: `python -m bot` serves Slack; `python -m bot ask "…"` asks from a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from bot import cli
+from bot.errors import ConfigError
+from bot.logs import configure_logging
+from bot.service import serve
+from bot.settings import Settings, environment
+
+USAGE = 'usage: python -m bot            serve Slack\n       python -m bot ask "question"'
+
+
+def main(argv: list[str]) -> int:
+    """Run the service or the CLI; return the exit code."""
+    if argv[:1] == ["ask"]:
+        return cli.run(argv[1:], environment())
+    if argv:
+        print(USAGE, file=sys.stderr)
+        return cli.EXIT_USAGE
+    try:
+        settings = Settings.from_env(environment())
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 1
+    configure_logging(settings.log_level)
+    asyncio.run(serve(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,141 @@
+"""The answer service: a question in, a stream of drafts and one final answer out.
+
+It knows GitBook (through the client) and nothing of Slack. Every question ends in
+exactly one ``Answer``: answered, no answer, or failed with a notice for the asker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass, replace
+from urllib.parse import quote
+
+from bot.cache import AnswerArchive, AnswerCache
+from bot.errors import EmptyQuestion, GitBookError, QuestionTooLong
+from bot.gitbook import QUESTION_LIMIT, GitBookClient
+from bot.insights import Insights
+from bot.models import Answer, AnswerSnapshot, AnswerUpdate, Draft, Outcome, Question
+from bot.render import rewrite_links
+from bot.sources import SiteDirectory
+
+logger = logging.getLogger(__name__)
+
+RETRY_DELAY_CAP_SECONDS = 2.0
+
+
+def checked_question(text: str) -> str:
+    """Return the question ready to send, or raise a QuestionError."""
+    question = text.strip()
+    if not question:
+        raise EmptyQuestion("empty question")
+    if len(question) > QUESTION_LIMIT:
+        raise QuestionTooLong(len(question), QUESTION_LIMIT)
+    return question
+
+
+@dataclass
+class _Attempt:
+    """What one Ask stream produced."""
+
+    last: AnswerSnapshot | None = None
+    error: GitBookError | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.last is not None and bool(self.last.markdown)
+
+
+class AnswerService:
+    """Answers questions from the cache or from GitBook's Ask stream."""
+
+    def __init__(
+        self,
+        gitbook: GitBookClient,
+        directory: SiteDirectory,
+        cache: AnswerCache,
+        archive: AnswerArchive,
+        insights: Insights,
+    ) -> None:
+        self._gitbook = gitbook
+        self._directory = directory
+        self._cache = cache
+        self._archive = archive
+        self._insights = insights
+
+    async def answer(self, question: Question) -> AsyncGenerator[AnswerUpdate, None]:
+        """Yield drafts as GitBook writes, then the final answer (raises QuestionError first)."""
+        question = replace(question, text=checked_question(question.text))
+        self._insights.question_asked(question)
+        cached = None if question.refresh else await self._cache.get(question.text)
+        if cached is not None:
+            await self._archive.save(cached)
+            yield cached
+            return
+        attempt = _Attempt()
+        async for draft in self._ask_with_retry(question, attempt):
+            yield draft
+        final = await self._finish(question, attempt)
+        await self._archive.save(final)
+        if final.outcome is Outcome.ANSWERED:
+            await self._cache.put(final)
+        yield final
+
+    async def _ask_with_retry(self, question: Question, attempt: _Attempt) -> AsyncIterator[Draft]:
+        async for draft in self._ask_once(question, attempt):
+            yield draft
+        error = attempt.error
+        if error is not None and error.transient and not attempt.shown:
+            logger.info("retrying Ask once after %s", type(error).__name__)
+            await asyncio.sleep(_retry_delay(error))
+            attempt.error = None
+            async for draft in self._ask_once(question, attempt):
+                yield draft
+
+    async def _ask_once(self, question: Question, attempt: _Attempt) -> AsyncIterator[Draft]:
+        session = self._insights.session_for(question.asker)
+        stream = self._gitbook.ask(question.text, session=session, goal=question.goal)
+        try:
+            async with aclosing(stream) as snapshots:
+                async for snapshot in snapshots:
+                    attempt.last = snapshot
+                    if snapshot.markdown:
+                        yield Draft(rewrite_links(snapshot.markdown, self._directory.known_link))
+        except GitBookError as exc:
+            logger.warning("Ask failed: %s", exc)
+            attempt.error = exc
+
+    async def _finish(self, question: Question, attempt: _Attempt) -> Answer:
+        last = attempt.last or AnswerSnapshot(markdown=None)
+        markdown = (last.markdown or "").strip()
+        await self._directory.resolve_links(markdown, last.sources)
+        answer = Answer(
+            question=question.text,
+            outcome=_outcome(markdown, attempt.error),
+            markdown=rewrite_links(markdown, self._directory.known_link),
+            sources=await self._directory.resolve_sources(last.sources),
+            followups=last.followups[:3],
+            notice=attempt.error.user_message if attempt.error else None,
+            answer_id=uuid.uuid4().hex[:20],
+        )
+        if answer.outcome is Outcome.NO_ANSWER:
+            answer = replace(answer, search_url=await self._search_url(question.text))
+        return answer
+
+    async def _search_url(self, text: str) -> str | None:
+        site = await self._directory.site_url()
+        return f"{site.rstrip('/')}/?q={quote(text)}" if site else None
+
+
+def _outcome(markdown: str, error: GitBookError | None) -> Outcome:
+    if error is not None:
+        return Outcome.FAILED
+    return Outcome.ANSWERED if markdown else Outcome.NO_ANSWER
+
+
+def _retry_delay(error: GitBookError) -> float:
+    retry_after = getattr(error, "retry_after", None)
+    return min(retry_after if retry_after is not None else 0.5, RETRY_DELAY_CAP_SECONDS)

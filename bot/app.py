@@ -1,0 +1,58 @@
+"""The app factory: an AsyncApp with every surface registered and one error boundary."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.deps import Deps
+from bot.errors import SlackDeliveryError
+from bot.settings import Settings
+from handlers import register_all
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, deps: Deps) -> AsyncApp:
+    """Build the Bolt app: signatures, ack and routing are Bolt's; the surfaces are ours."""
+    app = AsyncApp(
+        client=deps.slack,
+        signing_secret=str(settings.slack_signing_secret or ""),
+        request_verification_enabled=not settings.socket_mode,
+        process_before_response=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    app.middleware(_dedupe_events(deps))
+    register_all(app, deps)
+    app.error(_on_error)
+    return app
+
+
+def _dedupe_events(deps: Deps) -> Callable[..., Awaitable[Any]]:
+    async def dedupe_events(
+        body: dict[str, Any], resp: BoltResponse, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse:
+        # Slack retries an event with the same event_id; a second process may see it too.
+        event_id = body.get("event_id")
+        is_event = body.get("type") == "event_callback" and isinstance(event_id, str)
+        if is_event and not await deps.dedupe.first_time("event", str(event_id)):
+            logger.info("duplicate event %s ignored", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return resp
+
+    return dedupe_events
+
+
+async def _on_error(error: Exception, body: dict[str, Any], request: AsyncBoltRequest) -> None:
+    """Log every failure that reached Bolt, with what it was about (never the payload)."""
+    kind = body.get("type") or ("command" if "command" in body else "unknown")
+    if isinstance(error, SlackDeliveryError):
+        logger.error("cannot reply (%s) in channel %s: %s", kind, error.channel, error.error)
+        return
+    logger.error("unhandled failure in %s", kind, exc_info=error)

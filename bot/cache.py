@@ -1,0 +1,124 @@
+"""Recent answers, kept as versioned JSON under namespaced keys.
+
+The cache key is the site, the scope and the normalized question; the archive keeps
+every final answer by id for a day so buttons (Share, Refresh) can act on it later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from bot.models import Answer, Outcome, SourceLink
+from bot.store import Store
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+ARCHIVE_TTL_SECONDS = 24 * 3600
+_SPACES = re.compile(r"\s+")
+_TRAILING_PUNCTUATION = " \t\n?!.,;:…¿¡"
+
+
+def normalize_question(text: str) -> str:
+    """Fold case, collapse whitespace and drop trailing punctuation."""
+    return _SPACES.sub(" ", text).strip().casefold().rstrip(_TRAILING_PUNCTUATION)
+
+
+def encode_answer(answer: Answer, *, created_at: float) -> str:
+    """Serialize an answer as versioned JSON."""
+    return json.dumps(
+        {
+            "v": FORMAT_VERSION,
+            "id": answer.answer_id,
+            "question": answer.question,
+            "outcome": answer.outcome.value,
+            "markdown": answer.markdown,
+            "sources": [[s.title, s.url] for s in answer.sources],
+            "followups": list(answer.followups),
+            "notice": answer.notice,
+            "search_url": answer.search_url,
+            "created_at": created_at,
+        }
+    )
+
+
+def decode_answer(raw: str) -> tuple[Answer, float] | None:
+    """Parse a stored answer and when it was made; None for another version or bad data."""
+    try:
+        data: dict[str, Any] = json.loads(raw)
+        if data.get("v") != FORMAT_VERSION:
+            return None
+        answer = Answer(
+            question=data["question"],
+            outcome=Outcome(data["outcome"]),
+            markdown=data["markdown"],
+            sources=tuple(SourceLink(title=t, url=u) for t, u in data["sources"]),
+            followups=tuple(data["followups"]),
+            notice=data.get("notice"),
+            search_url=data.get("search_url"),
+            answer_id=data["id"],
+        )
+        return answer, float(data["created_at"])
+    except (ValueError, KeyError, TypeError) as exc:
+        logger.warning("ignoring an unreadable stored answer: %s", exc)
+        return None
+
+
+class AnswerCache:
+    """Answers by normalized question, for ttl seconds (0 turns the cache off)."""
+
+    def __init__(
+        self, store: Store, *, site_id: str, ttl: int, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._store = store
+        self._site_id = site_id
+        self._ttl = ttl
+        self._clock = clock
+
+    def key(self, question: str) -> str:
+        """Return the store key for question on this site and scope."""
+        material = f"{self._site_id}\x00default\x00{normalize_question(question)}"
+        return "docsbot:cache:" + hashlib.sha256(material.encode()).hexdigest()
+
+    async def get(self, question: str) -> Answer | None:
+        """Return the cached answer, labelled with when it was made."""
+        if self._ttl <= 0:
+            return None
+        raw = await self._store.get(self.key(question))
+        decoded = decode_answer(raw) if raw else None
+        if decoded is None:
+            return None
+        answer, created_at = decoded
+        return replace(answer, cached_at=created_at)
+
+    async def put(self, answer: Answer) -> None:
+        """Cache an answer under its question."""
+        if self._ttl > 0:
+            value = encode_answer(answer, created_at=self._clock())
+            await self._store.set(self.key(answer.question), value, self._ttl)
+
+
+class AnswerArchive:
+    """Every final answer by id, so a later button click can show or share it again."""
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def save(self, answer: Answer) -> None:
+        """Keep answer for a day."""
+        value = encode_answer(answer, created_at=answer.cached_at or self._clock())
+        await self._store.set(f"docsbot:answer:{answer.answer_id}", value, ARCHIVE_TTL_SECONDS)
+
+    async def load(self, answer_id: str) -> Answer | None:
+        """Return the answer with that id, if it is still kept."""
+        raw = await self._store.get(f"docsbot:answer:{answer_id}")
+        decoded = decode_answer(raw) if raw else None
+        return decoded[0] if decoded else None

@@ -1,0 +1,84 @@
+"""Explicit wiring: every long-lived object the handlers use, built in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiohttp
+import httpx
+import redis.asyncio as redis
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.answers import AnswerService
+from bot.budget import EditBudget
+from bot.cache import AnswerArchive, AnswerCache
+from bot.gitbook import GitBookClient
+from bot.guards import Deduplicator, UserRateLimit
+from bot.insights import Insights
+from bot.replies import Replies
+from bot.settings import Settings
+from bot.sources import SiteDirectory
+from bot.store import MemoryStore, RedisStore, ResilientStore, Store
+from bot.streamer import Streamer
+from bot.tasks import BackgroundTasks
+
+SLACK_RATE_LIMIT_RETRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """What handlers may use."""
+
+    settings: Settings
+    slack: AsyncWebClient
+    store: Store
+    replies: Replies
+    dedupe: Deduplicator
+    tasks: BackgroundTasks
+
+
+def make_slack_client(
+    settings: Settings, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """The Web API client, retrying 429s after Slack's Retry-After."""
+    client = AsyncWebClient(
+        token=str(settings.slack_bot_token), base_url=settings.slack_api_url, session=session
+    )
+    client.retry_handlers.append(
+        AsyncRateLimitErrorRetryHandler(max_retry_count=SLACK_RATE_LIMIT_RETRIES)
+    )
+    return client
+
+
+def make_store(redis_client: redis.Redis | None, *, key_prefix: str = "") -> Store:
+    """Redis (falling back to memory while it is down), or memory alone."""
+    if redis_client is None:
+        return MemoryStore()
+    return ResilientStore(RedisStore(redis_client, prefix=key_prefix), MemoryStore())
+
+
+def build_deps(
+    settings: Settings,
+    *,
+    http: httpx.AsyncClient,
+    slack: AsyncWebClient,
+    redis_client: redis.Redis | None,
+    edit_interval: float = 1.0,
+    key_prefix: str = "",
+) -> Deps:
+    """Wire the answer path: GitBook client → answer service → streamer → Slack."""
+    store = make_store(redis_client, key_prefix=key_prefix)
+    tasks = BackgroundTasks()
+    gitbook = GitBookClient(http, settings.gitbook)
+    directory = SiteDirectory(gitbook)
+    archive = AnswerArchive(store)
+    insights = Insights(gitbook, directory, tasks, hash_key=str(settings.insights_hash_key))
+    cache = AnswerCache(store, site_id=settings.gitbook.site_id, ttl=settings.cache_ttl_seconds)
+    answers = AnswerService(gitbook, directory, cache, archive, insights)
+    streamer = Streamer(slack, EditBudget(), edit_interval=edit_interval)
+    rate_limit = UserRateLimit(store, settings.user_questions_per_minute)
+    replies = Replies(
+        answers, streamer, archive, rate_limit, per_minute=settings.user_questions_per_minute
+    )
+    return Deps(settings, slack, store, replies, Deduplicator(store), tasks)

@@ -1,0 +1,100 @@
+"""`ask_question` insights events, so the docs team sees what people ask.
+
+Visitor and session ids are keyed hashes of the chat platform's ids: GitBook can group
+questions by person and conversation without ever receiving a raw Slack id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.errors import GitBookError
+from bot.gitbook import USER_AGENT, GitBookClient, VisitorSession
+from bot.models import Asker, Question
+from bot.sources import SiteDirectory
+from bot.tasks import BackgroundTasks
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_LOCATION_URL = "https://app.gitbook.com/"
+
+
+def _digest(key: str, *parts: str) -> str:
+    message = "\x00".join(parts).encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def visitor_session(hash_key: str, asker: Asker) -> VisitorSession:
+    """Derive stable, non-reversible visitor and session ids for an asker."""
+    return VisitorSession(
+        visitor_id="slack-" + _digest(hash_key, "visitor", asker.workspace, asker.user),
+        session_id="slack-"
+        + _digest(hash_key, "session", asker.workspace, asker.user, asker.conversation or ""),
+    )
+
+
+def ask_question_event(question: Question, session: VisitorSession, url: str) -> dict[str, Any]:
+    """Build one SiteInsightsEventAskQuestion."""
+    event: dict[str, Any] = {
+        "type": "ask_question",
+        "query": question.text,
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "session": {
+            "visitorId": session.visitor_id,
+            "sessionId": session.session_id,
+            "cookies": {},
+            "userAgent": USER_AGENT,
+            "language": None,
+            "referrer": None,
+        },
+        "location": {
+            "url": url,
+            "displayContext": "server",
+            "siteSection": None,
+            "siteSpace": None,
+            "siteShareKey": None,
+            "space": None,
+            "revision": None,
+            "page": None,
+        },
+    }
+    if question.goal:
+        event["goal"] = question.goal
+    return event
+
+
+class Insights:
+    """Sends one `ask_question` event per question, off the answer path."""
+
+    def __init__(
+        self,
+        gitbook: GitBookClient,
+        directory: SiteDirectory,
+        tasks: BackgroundTasks,
+        *,
+        hash_key: str,
+    ) -> None:
+        self._gitbook = gitbook
+        self._directory = directory
+        self._tasks = tasks
+        self._hash_key = hash_key
+
+    def session_for(self, asker: Asker) -> VisitorSession:
+        """Return the ids used both in Ask and in the event, so they match."""
+        return visitor_session(self._hash_key, asker)
+
+    def question_asked(self, question: Question) -> None:
+        """Record the question in the background; the answer never waits for it."""
+        self._tasks.spawn(self._send(question), name="insights.ask_question")
+
+    async def _send(self, question: Question) -> None:
+        url = await self._directory.site_url() or FALLBACK_LOCATION_URL
+        event = ask_question_event(question, self.session_for(question.asker), url)
+        try:
+            await self._gitbook.track_events([event])
+        except GitBookError as exc:
+            logger.warning("insights event not recorded: %s", exc)

@@ -1,0 +1,95 @@
+"""Plain data shared by the GitBook client, the answer service and the Slack side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class PageSource:
+    """A docs page GitBook used, by ids only (no title, no URL)."""
+
+    space: str
+    revision: str
+    page: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSource:
+    """An ingested record GitBook used; it carries its own title and URL."""
+
+    title: str
+    url: str
+
+
+Source = PageSource | RecordSource
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSnapshot:
+    """One full snapshot of the answer so far (GitBook sends snapshots, not deltas)."""
+
+    markdown: str | None
+    sources: tuple[Source, ...] = ()
+    followups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLink:
+    """A source resolved to a title and a published URL."""
+
+    title: str
+    url: str
+
+
+class Outcome(StrEnum):
+    """How a question ended."""
+
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """The answer so far, while GitBook is still writing it."""
+
+    markdown: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The final state of a question: an answer, no answer, or an error notice."""
+
+    question: str
+    outcome: Outcome
+    markdown: str = ""
+    sources: tuple[SourceLink, ...] = ()
+    followups: tuple[str, ...] = ()
+    notice: str | None = None
+    cached_at: float | None = None
+    search_url: str | None = None
+    answer_id: str = field(default="")
+
+
+AnswerUpdate = Draft | Answer
+
+
+@dataclass(frozen=True, slots=True)
+class Asker:
+    """Who asked, and in which conversation, as opaque ids of the chat platform."""
+
+    workspace: str
+    user: str
+    conversation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question as the answer service receives it."""
+
+    text: str
+    asker: Asker
+    refresh: bool = False
+    goal: str | None = None

@@ -1,0 +1,209 @@
+"""Key-value store behind the cache, de-duplication, thread history and rate limits.
+
+``RedisStore`` when ``REDIS_URL`` is set, ``MemoryStore`` otherwise; both keep values as
+strings (JSON documents written by their users) under namespaced keys with a TTL.
+``ResilientStore`` puts Redis first and falls back to memory while Redis is down, so a
+Redis outage degrades the cache and de-duplication instead of failing questions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Literal, Protocol, TypeVar
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+Health = Literal["ok", "memory", "down"]
+Clock = Callable[[], float]
+T = TypeVar("T")
+
+
+class Store(Protocol):
+    """What the bot needs from a key-value store."""
+
+    async def get(self, key: str) -> str | None:
+        """Return the value at key, or None."""
+        ...
+
+    async def set(self, key: str, value: str, ttl: float) -> None:
+        """Store value at key for ttl seconds."""
+        ...
+
+    async def add(self, key: str, value: str, ttl: float) -> bool:
+        """Store value only if key is absent; return whether it was stored."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove key."""
+        ...
+
+    async def incr(self, key: str, ttl: float) -> int:
+        """Increment the counter at key (expiring ttl after it was created); return it."""
+        ...
+
+    async def health(self) -> Health:
+        """Report "ok" (Redis answers), "memory" (no Redis configured) or "down"."""
+        ...
+
+
+class MemoryStore:
+    """An in-process store with the same behaviour as Redis for what the bot uses."""
+
+    def __init__(self, clock: Clock = time.monotonic, max_keys: int = 50_000) -> None:
+        self._clock = clock
+        self._max_keys = max_keys
+        self._data: dict[str, tuple[str, float]] = {}
+
+    def _live(self, key: str) -> str | None:
+        entry = self._data.get(key)
+        if entry is None:
+            return None
+        if entry[1] <= self._clock():
+            del self._data[key]
+            return None
+        return entry[0]
+
+    def _put(self, key: str, value: str, ttl: float) -> None:
+        if len(self._data) >= self._max_keys and key not in self._data:
+            self._evict()
+        self._data[key] = (value, self._clock() + ttl)
+
+    def _evict(self) -> None:
+        now = self._clock()
+        for key in [k for k, (_, expires) in self._data.items() if expires <= now]:
+            del self._data[key]
+        while len(self._data) >= self._max_keys:
+            del self._data[next(iter(self._data))]
+
+    async def get(self, key: str) -> str | None:
+        return self._live(key)
+
+    async def set(self, key: str, value: str, ttl: float) -> None:
+        self._put(key, value, ttl)
+
+    async def add(self, key: str, value: str, ttl: float) -> bool:
+        if self._live(key) is not None:
+            return False
+        self._put(key, value, ttl)
+        return True
+
+    async def delete(self, key: str) -> None:
+        self._data.pop(key, None)
+
+    async def incr(self, key: str, ttl: float) -> int:
+        current = self._live(key)
+        if current is None:
+            self._put(key, "1", ttl)
+            return 1
+        value = int(current) + 1
+        self._data[key] = (str(value), self._data[key][1])
+        return value
+
+    async def health(self) -> Health:
+        return "memory"
+
+
+class RedisStore:
+    """The store on Redis: plain string values with millisecond TTLs."""
+
+    def __init__(self, client: redis.Redis, *, prefix: str = "") -> None:
+        self._redis = client
+        self._prefix = prefix  # lets several deployments (or test runs) share one database
+
+    async def get(self, key: str) -> str | None:
+        value = await self._redis.get(self._prefix + key)
+        return value.decode() if isinstance(value, bytes) else value
+
+    async def set(self, key: str, value: str, ttl: float) -> None:
+        await self._redis.set(self._prefix + key, value, px=_ms(ttl))
+
+    async def add(self, key: str, value: str, ttl: float) -> bool:
+        return bool(await self._redis.set(self._prefix + key, value, px=_ms(ttl), nx=True))
+
+    async def delete(self, key: str) -> None:
+        await self._redis.delete(self._prefix + key)
+
+    async def incr(self, key: str, ttl: float) -> int:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(self._prefix + key)
+            pipe.pexpire(self._prefix + key, _ms(ttl), nx=True)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def health(self) -> Health:
+        try:
+            await self._redis.ping()
+        except (RedisError, OSError):
+            return "down"
+        return "ok"
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+class ResilientStore:
+    """Redis first; the in-process store while Redis fails, with one warning per outage."""
+
+    def __init__(self, primary: RedisStore, fallback: MemoryStore) -> None:
+        self._primary = primary
+        self._fallback = fallback
+        self._down = False
+
+    def _failed(self, exc: Exception) -> None:
+        if not self._down:
+            logger.warning("redis unavailable, using the in-process store: %s", exc)
+        self._down = True
+
+    def _recovered(self) -> None:
+        if self._down:
+            logger.warning("redis is back")
+        self._down = False
+
+    async def _either(
+        self, primary: Callable[[], Awaitable[T]], fallback: Callable[[], Awaitable[T]]
+    ) -> T:
+        try:
+            value = await primary()
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return await fallback()
+        self._recovered()
+        return value
+
+    async def get(self, key: str) -> str | None:
+        return await self._either(lambda: self._primary.get(key), lambda: self._fallback.get(key))
+
+    async def set(self, key: str, value: str, ttl: float) -> None:
+        await self._either(
+            lambda: self._primary.set(key, value, ttl), lambda: self._fallback.set(key, value, ttl)
+        )
+
+    async def add(self, key: str, value: str, ttl: float) -> bool:
+        return await self._either(
+            lambda: self._primary.add(key, value, ttl), lambda: self._fallback.add(key, value, ttl)
+        )
+
+    async def delete(self, key: str) -> None:
+        await self._fallback.delete(key)
+        await self._either(lambda: self._primary.delete(key), _nothing)
+
+    async def incr(self, key: str, ttl: float) -> int:
+        return await self._either(
+            lambda: self._primary.incr(key, ttl), lambda: self._fallback.incr(key, ttl)
+        )
+
+    async def health(self) -> Health:
+        health = await self._primary.health()
+        if health == "ok":
+            self._recovered()
+        return health
+
+
+async def _nothing() -> None:
+    return None

@@ -1,0 +1,43 @@
+"""What the mention and DM surfaces share: filtering and answering one user message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.async_context import AsyncBoltContext
+
+from bot.deps import Deps
+from bot.models import Asker, Question
+from bot.slack_text import question_text
+from bot.streamer import ReplyTarget
+
+# Subtypes that are a person's new message; everything else (edits, deletes, joins,
+# bot messages, thread broadcasts) must never trigger an answer.
+USER_MESSAGE_SUBTYPES = frozenset({None, "file_share"})
+
+
+def is_user_message(event: dict[str, Any]) -> bool:
+    """A new message written by a person (not a bot, not an edit or a join)."""
+    return (
+        event.get("subtype") in USER_MESSAGE_SUBTYPES
+        and not event.get("bot_id")
+        and isinstance(event.get("user"), str)
+        and isinstance(event.get("ts"), str)
+    )
+
+
+async def answer_message(
+    deps: Deps, event: dict[str, Any], context: AsyncBoltContext, *, thread_ts: str | None
+) -> None:
+    """Answer one user message once, however many times Slack delivers it."""
+    team = context.team_id or str(event.get("team") or "")
+    channel, ts = str(event["channel"]), str(event["ts"])
+    # One message can arrive as several events (retries, app_mention + message twins).
+    if not await deps.dedupe.first_time("message", team, channel, ts):
+        return
+    text = question_text(str(event.get("text") or ""), context.bot_user_id)
+    asker = Asker(
+        workspace=team, user=str(event["user"]), conversation=f"{channel}:{thread_ts or ts}"
+    )
+    target = ReplyTarget(channel=channel, thread_ts=thread_ts, workspace=team)
+    await deps.replies.in_thread(Question(text=text, asker=asker), target)

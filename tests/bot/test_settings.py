@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.settings import GitBookSettings, Settings
+
+BASE = {
+    "SLACK_BOT_TOKEN": "xoxb-9QzK4vWm2Lp7Jh",
+    "SLACK_SIGNING_SECRET": "Zr8TnQ5wXy3K1mPdGf",
+    "GITBOOK_API_TOKEN": "gb_Hq7Ww2Zk9Rt4VnBc",
+    "GITBOOK_ORGANIZATION_ID": "org_1",
+    "GITBOOK_SITE_ID": "site_1",
+}
+
+
+def test_defaults_follow_the_contract() -> None:
+    settings = Settings.from_env(BASE)
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.gitbook.api_url == "https://api.gitbook.com/v1"
+    assert settings.gitbook.timeout_seconds == 60.0
+    assert settings.cache_ttl_seconds == 3600
+    assert settings.slash_command == "/docs"
+    assert settings.port == 3000
+    assert settings.log_level == "INFO"
+    assert settings.redis_url is None
+    assert settings.socket_mode is False
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings.from_env(BASE)
+    with pytest.raises(AttributeError):
+        settings.port = 1  # type: ignore[misc]
+
+
+def test_repr_never_shows_more_than_the_last_four_characters_of_a_secret() -> None:
+    env = {**BASE, "REDIS_URL": "redis://:Pz9Qw7Lk3Xc@localhost:6379/0"}
+    text = repr(Settings.from_env(env))
+    assert "Pz9Qw7Lk3Xc" not in text
+    for secret in (env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"], env["GITBOOK_API_TOKEN"]):
+        assert secret[:-4] not in text
+        for start in range(len(secret) - 4):
+            assert secret[start : start + 5] not in text, secret[start : start + 5]
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [
+        pytest.param("SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN", id="bot-token"),
+        pytest.param("GITBOOK_API_TOKEN", "GITBOOK_API_TOKEN", id="gitbook-token"),
+        pytest.param("GITBOOK_ORGANIZATION_ID", "GITBOOK_ORGANIZATION_ID", id="org"),
+        pytest.param("GITBOOK_SITE_ID", "GITBOOK_SITE_ID", id="site"),
+        pytest.param("SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET", id="signing-secret"),
+    ],
+)
+def test_a_missing_required_variable_is_named(missing: str, named: str) -> None:
+    env = {k: v for k, v in BASE.items() if k != missing}
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env(env)
+    assert named in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        pytest.param("SLACK_BOT_TOKEN", "xoxp-user-token", id="user-token"),
+        pytest.param("SLACK_APP_TOKEN", "xoxb-not-an-app-token", id="app-token"),
+        pytest.param("PORT", "eighty", id="port-not-number"),
+        pytest.param("PORT", "70000", id="port-out-of-range"),
+        pytest.param("CACHE_TTL_SECONDS", "-5", id="negative-ttl"),
+        pytest.param("GITBOOK_TIMEOUT_SECONDS", "0", id="zero-timeout"),
+        pytest.param("GITBOOK_API_URL", "ftp://example.com", id="bad-url"),
+        pytest.param("SLASH_COMMAND", "docs", id="command-without-slash"),
+        pytest.param("LOG_LEVEL", "CHATTY", id="bad-log-level"),
+    ],
+)
+def test_a_malformed_variable_is_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({**BASE, name: value})
+    assert name in str(info.value)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"PORT": "x"})
+    message = str(info.value)
+    for name in ("SLACK_BOT_TOKEN", "GITBOOK_API_TOKEN", "GITBOOK_SITE_ID", "PORT"):
+        assert name in message
+
+
+def test_socket_mode_needs_no_signing_secret() -> None:
+    env = {k: v for k, v in BASE.items() if k != "SLACK_SIGNING_SECRET"}
+    settings = Settings.from_env({**env, "SLACK_APP_TOKEN": "xapp-1-A1-token"})
+    assert settings.socket_mode is True
+    assert settings.slack_signing_secret is None
+
+
+def test_api_urls_are_normalised() -> None:
+    settings = Settings.from_env(
+        {**BASE, "GITBOOK_API_URL": "http://127.0.0.1:9/v1/", "SLACK_API_URL": "http://x/api"}
+    )
+    assert settings.gitbook.api_url == "http://127.0.0.1:9/v1"
+    assert settings.slack_api_url == "http://x/api/"
+
+
+def test_insights_hash_key_defaults_to_the_signing_secret_and_can_be_set() -> None:
+    assert Settings.from_env(BASE).insights_hash_key == BASE["SLACK_SIGNING_SECRET"]
+    pinned = Settings.from_env({**BASE, "INSIGHTS_HASH_KEY": "stable-key"})
+    assert pinned.insights_hash_key == "stable-key"
+
+
+def test_the_cli_needs_only_gitbook_variables() -> None:
+    env = {k: v for k, v in BASE.items() if k.startswith("GITBOOK_")}
+    settings = GitBookSettings.from_env({**env, "GITBOOK_TIMEOUT_SECONDS": "2.5"})
+    assert settings.timeout_seconds == 2.5
+    assert settings.site_id == "site_1"

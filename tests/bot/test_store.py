@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as redis
+
+from bot.store import MemoryStore, RedisStore, ResilientStore, Store
+from tests.fakes.redis_server import RedisServer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request: pytest.FixtureRequest, redis_key_prefix: str) -> AsyncIterator[Store]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    url = request.getfixturevalue("redis_url")
+    client = redis.Redis.from_url(url)
+    try:
+        yield RedisStore(client, prefix=redis_key_prefix)
+    finally:
+        await client.aclose()
+
+
+async def test_set_then_get(store: Store) -> None:
+    await store.set("docsbot:k", "v", 60)
+    assert await store.get("docsbot:k") == "v"
+    assert await store.get("docsbot:other") is None
+
+
+async def test_add_is_first_writer_wins(store: Store) -> None:
+    assert await store.add("docsbot:seen:e1", "1", 60) is True
+    assert await store.add("docsbot:seen:e1", "1", 60) is False
+    assert await store.add("docsbot:seen:e2", "1", 60) is True
+
+
+async def test_delete_removes(store: Store) -> None:
+    await store.set("docsbot:k", "v", 60)
+    await store.delete("docsbot:k")
+    assert await store.get("docsbot:k") is None
+
+
+async def test_incr_counts_from_one(store: Store) -> None:
+    assert [await store.incr("docsbot:rate:x", 60) for _ in range(3)] == [1, 2, 3]
+
+
+async def test_redis_values_carry_their_ttl(redis_url: str, redis_key_prefix: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    store = RedisStore(client, prefix=redis_key_prefix)
+    try:
+        await store.set("docsbot:a", "v", 30)
+        await store.add("docsbot:b", "v", 600)
+        await store.incr("docsbot:c", 60)
+        await store.incr("docsbot:c", 60)
+        ttls = [await client.pttl(redis_key_prefix + k) for k in ("docsbot:a", "docsbot:b")]
+        assert 29_000 < ttls[0] <= 30_000 and 599_000 < ttls[1] <= 600_000
+        assert 59_000 < await client.pttl(redis_key_prefix + "docsbot:c") <= 60_000
+    finally:
+        await client.aclose()
+
+
+async def test_memory_store_expires_by_its_clock() -> None:
+    clock = Clock()
+    store = MemoryStore(clock=clock)
+    await store.set("k", "v", 10)
+    assert await store.incr("n", 10) == 1
+    clock.now = 9.9
+    assert await store.get("k") == "v"
+    clock.now = 10.0
+    assert await store.get("k") is None
+    assert await store.incr("n", 10) == 1
+
+
+async def test_memory_store_stays_bounded() -> None:
+    store = MemoryStore(max_keys=10)
+    for i in range(100):
+        await store.set(f"k{i}", "v", 60)
+    assert await store.get("k99") == "v"
+    assert await store.get("k0") is None
+
+
+async def test_health_reports_memory_or_ok(store: Store) -> None:
+    assert await store.health() in ("memory", "ok")
+
+
+async def test_resilient_store_survives_redis_going_down_and_coming_back(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = redis.Redis.from_url(redis_server.url, socket_timeout=1, socket_connect_timeout=1)
+    store = ResilientStore(RedisStore(client), MemoryStore())
+    try:
+        await store.set("docsbot:k", "before", 60)
+        assert await store.health() == "ok"
+        redis_server.stop()
+        assert await store.health() == "down"
+        assert await store.add("docsbot:seen:e1", "1", 60) is True  # served from memory
+        assert await store.add("docsbot:seen:e1", "1", 60) is False
+        assert await store.incr("docsbot:rate:u", 60) == 1
+        warnings = [r for r in caplog.records if "redis unavailable" in r.getMessage()]
+        assert len(warnings) == 1  # one warning per outage, not one per call
+        redis_server.start()
+        await store.set("docsbot:k", "after", 60)
+        assert await store.health() == "ok"
+        assert await client.get("docsbot:k") == b"after"
+    finally:
+        await client.aclose()
