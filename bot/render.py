@@ -158,14 +158,14 @@ def _encode_target(target: str) -> str:
 
 def heal_partial(markdown: str) -> str:
     """Close or drop the markup a mid-token cut left open at the end of ``markdown``."""
-    fence = _open_fence(markdown)
-    head, newline, last = markdown.rpartition("\n")
+    offset, last, before, fence = [*_scan(markdown), (0, "", None, None)][-2 if markdown else -1]
     if fence is None:
-        return head + newline + _heal_line(last)
+        # A closing fence line or a finished line has nothing left open on it.
+        return markdown if before or last.endswith("\n") else markdown[:offset] + _heal_line(last)
     stub = last.strip()
     if stub and len(stub) < len(fence.marker) and set(stub) == {fence.marker[0]}:
-        return head + newline + fence.marker  # the closing fence itself was cut short
-    return markdown + ("" if markdown.endswith("\n") or not markdown else "\n") + fence.marker
+        return markdown[:offset] + fence.marker  # the closing fence itself was cut short
+    return markdown + ("" if markdown.endswith("\n") else "\n") + fence.marker
 
 
 def _heal_line(line: str) -> str:
@@ -294,7 +294,7 @@ def _flatten(cell: str) -> str:
     for match in _INLINE_RE.finditer(cell):
         parts += [_strip_emphasis(cell[position : match.start()]), _flatten_inline(match)]
         position = match.end()
-    return "".join([*parts, _strip_emphasis(cell[position:])])
+    return " ".join("".join([*parts, _strip_emphasis(cell[position:])]).split())
 
 
 def _flatten_inline(match: re.Match[str]) -> str:

@@ -6,14 +6,16 @@ import asyncio
 import logging
 import signal
 from contextlib import AsyncExitStack
+from types import TracebackType
 
 import aiohttp
 import redis.asyncio as redis
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
 
 from bot.app import create_app
-from bot.deps import build_deps, make_slack_client
+from bot.deps import Deps, build_deps, make_slack_client
 from bot.gitbook import make_http_client
 from bot.settings import Settings
 from bot.web import build_web_app
@@ -24,59 +26,109 @@ SHUTDOWN_GRACE_SECONDS = 8.0  # answers in flight get this long; the whole stop 
 REDIS_TIMEOUT_SECONDS = 2.0
 
 
-async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Serve until stop is set (or SIGTERM/SIGINT), then finish answers in flight."""
-    stop = stop or _stop_on_signals()
-    async with AsyncExitStack() as stack:
-        http = await stack.enter_async_context(make_http_client(settings.gitbook))
-        session = await stack.enter_async_context(aiohttp.ClientSession())
-        redis_client = _redis(settings)
-        if redis_client is not None:
-            stack.push_async_callback(redis_client.aclose)
-        deps = build_deps(
+class Service:
+    """The running bot: every long-lived resource opened in one exit stack."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str = "0.0.0.0",
+        edit_interval: float = 1.0,
+        key_prefix: str = "",
+        shutdown_grace: float = SHUTDOWN_GRACE_SECONDS,
+    ) -> None:
+        self.settings = settings
+        self._host = host
+        self._edit_interval = edit_interval
+        self._key_prefix = key_prefix
+        self._grace = shutdown_grace
+        self._stack = AsyncExitStack()
+        self._site: web.TCPSite | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self.port = 0
+        self.deps: Deps
+
+    async def __aenter__(self) -> Service:
+        try:
+            await self._start()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.shutdown()
+        finally:
+            await self._stack.aclose()
+
+    async def _start(self) -> None:
+        settings = self.settings
+        http = await self._stack.enter_async_context(make_http_client(settings.gitbook))
+        session = await self._stack.enter_async_context(aiohttp.ClientSession())
+        redis_client = self._redis()
+        self.deps = build_deps(
             settings,
             http=http,
             slack=make_slack_client(settings, session),
             redis_client=redis_client,
+            edit_interval=self._edit_interval,
+            key_prefix=self._key_prefix,
         )
-        bolt = create_app(settings, deps)
-        secret = str(settings.slack_signing_secret or "")
-        web_app = build_web_app(None if settings.socket_mode else bolt, deps.store, secret)
-        runner = web.AppRunner(web_app, access_log=None)
+        bolt = create_app(settings, self.deps)
+        await self._serve_http(bolt)
+        if settings.socket_mode:
+            self._socket = AsyncSocketModeHandler(bolt, str(settings.slack_app_token))
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        mode = "socket mode" if settings.socket_mode else "http"
+        logger.info("ready: %s, port %d, store %s", mode, self.port, await self.deps.store.health())
+
+    def _redis(self) -> redis.Redis | None:
+        if self.settings.redis_url is None:
+            return None
+        client = redis.Redis.from_url(
+            str(self.settings.redis_url),
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+        self._stack.push_async_callback(client.aclose)
+        return client
+
+    async def _serve_http(self, bolt: AsyncApp) -> None:
+        # In Socket Mode only /healthz is served; events arrive over the socket.
+        events_app = None if self.settings.socket_mode else bolt
+        secret = str(self.settings.slack_signing_secret or "")
+        runner = web.AppRunner(build_web_app(events_app, self.deps.store, secret), access_log=None)
         await runner.setup()
-        stack.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, host="0.0.0.0", port=settings.port)
-        await site.start()
-        socket = await _connect_socket_mode(settings, bolt) if settings.socket_mode else None
-        logger.info("ready: %s on port %d", "socket mode" if socket else "http", settings.port)
-        await stop.wait()
-        logger.info("stopping: no new events; finishing answers in flight")
+        self._stack.push_async_callback(runner.cleanup)
+        self._site = web.TCPSite(runner, host=self._host, port=self.settings.port)
+        await self._site.start()
+        self.port = int(runner.addresses[0][1])
+
+    async def shutdown(self) -> None:
+        """Stop taking events, let answers in flight finish (or close them), flush insights."""
+        site, self._site = self._site, None
+        if site is None:
+            return
         await site.stop()
-        if socket is not None:
-            await socket.close_async()  # type: ignore[no-untyped-call]
-        await deps.replies.drain(SHUTDOWN_GRACE_SECONDS)
-        await deps.tasks.join(grace_seconds=1.0)
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+        await self.deps.replies.drain(self._grace)
+        await self.deps.tasks.join(grace_seconds=1.0)
 
 
-def _redis(settings: Settings) -> redis.Redis | None:
-    if settings.redis_url is None:
-        return None
-    return redis.Redis.from_url(
-        str(settings.redis_url),
-        socket_timeout=REDIS_TIMEOUT_SECONDS,
-        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-    )
-
-
-async def _connect_socket_mode(settings: Settings, bolt: object) -> AsyncSocketModeHandler:
-    handler = AsyncSocketModeHandler(bolt, str(settings.slack_app_token))  # type: ignore[arg-type]
-    await handler.connect_async()  # type: ignore[no-untyped-call]
-    return handler
-
-
-def _stop_on_signals() -> asyncio.Event:
+async def serve(settings: Settings) -> None:
+    """Serve until SIGTERM or SIGINT, then shut down gracefully."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    return stop
+    async with Service(settings):
+        await stop.wait()
+        logger.info("stopping: no new events; finishing answers in flight")

@@ -379,10 +379,10 @@ class FakeGitBook:
             "object": "site-space",
             "id": site_space_id or f"sitesp_{n}",
             "title": title or f"Space {n}",
-            "path": path or space_id,  # SiteSpacePath has minLength 1
+            "path": path or "",
             "default": (n == 1) if default is None else default,
             "draft": False,
-            "space": {"object": "space", "id": space_id, "title": title or f"Space {n}"},
+            "space": {"object": "space", "id": space_id, "title": title or f"Space {n}"},  # minimal
             "urls": {"published": published_url},
         }
         self._site_spaces.append(item)

@@ -36,8 +36,9 @@ def load_spec() -> dict[str, Any]:
 
 @functools.cache
 def _registry() -> Registry[Any]:
-    resource = Resource.from_contents(load_spec(), default_specification=DRAFT202012)
-    return Registry().with_resource(_SPEC_URI, resource)
+    resource: Resource[Any] = Resource.from_contents(load_spec(), DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
+    return registry
 
 
 _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")

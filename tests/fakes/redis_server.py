@@ -7,8 +7,8 @@ Usage::
         server.stop()                      # Redis goes away mid-test
         server.start()                     # back, on the same port, empty
 
-`start()`/`stop()` block for the few milliseconds a local redis-server needs; `astart()`/`astop()` run
-them in a thread for use inside a running event loop.
+`start()`/`stop()` block for the few milliseconds a local redis-server needs; `astart()`/`astop()`
+run them in a thread, for use inside a running event loop.
 """
 
 from __future__ import annotations

@@ -108,6 +108,7 @@ def sign_slack_request(body: str, secret: str, timestamp: int | None = None) -> 
     """Headers Slack would send with `body` (HTTP mode request signing, v0)."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None
     return {"X-Slack-Signature": signature, "X-Slack-Request-Timestamp": ts}
 
 
