@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 from bot.cache import AnswerArchive, AnswerCache
+from bot.conversation import ThreadHistory
 from bot.errors import EmptyQuestion, GitBookError, QuestionTooLong
 from bot.gitbook import QUESTION_LIMIT, GitBookClient
 from bot.insights import Insights
@@ -59,30 +60,47 @@ class AnswerService:
         cache: AnswerCache,
         archive: AnswerArchive,
         insights: Insights,
+        history: ThreadHistory,
     ) -> None:
         self._gitbook = gitbook
         self._directory = directory
         self._cache = cache
         self._archive = archive
         self._insights = insights
+        self._history = history
 
     async def answer(self, question: Question) -> AsyncGenerator[AnswerUpdate, None]:
         """Yield drafts as GitBook writes, then the final answer (raises QuestionError first)."""
-        question = replace(question, text=checked_question(question.text))
+        question = await self._with_context(replace(question, text=checked_question(question.text)))
         self._insights.question_asked(question)
-        cached = None if question.refresh else await self._cache.get(question.text)
-        if cached is not None:
-            await self._archive.save(cached)
-            yield cached
-            return
-        attempt = _Attempt()
-        async for draft in self._ask_with_retry(question, attempt):
-            yield draft
-        final = await self._finish(question, attempt)
+        final = await self._cached(question)
+        if final is None:
+            attempt = _Attempt()
+            async for draft in self._ask_with_retry(question, attempt):
+                yield draft
+            final = await self._finish(question, attempt)
+            if final.outcome is Outcome.ANSWERED:
+                await self._cache.put(final)
         await self._archive.save(final)
-        if final.outcome is Outcome.ANSWERED:
-            await self._cache.put(final)
+        await self._remember(question, final)
         yield final
+
+    async def _with_context(self, question: Question) -> Question:
+        conversation = question.asker.conversation
+        if conversation is None:
+            return question
+        return replace(question, goal=await self._history.goal(conversation))
+
+    async def _cached(self, question: Question) -> Answer | None:
+        # A follow-up in a conversation depends on its context: never answer it from cache.
+        if question.refresh or question.goal:
+            return None
+        return await self._cache.get(question.text)
+
+    async def _remember(self, question: Question, final: Answer) -> None:
+        conversation = question.asker.conversation
+        if conversation is not None and final.outcome is Outcome.ANSWERED:
+            await self._history.remember(conversation, question.text, final.markdown)
 
     async def _ask_with_retry(self, question: Question, attempt: _Attempt) -> AsyncIterator[Draft]:
         async for draft in self._ask_once(question, attempt):

@@ -13,6 +13,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.answers import AnswerService
 from bot.budget import EditBudget
 from bot.cache import AnswerArchive, AnswerCache
+from bot.conversation import ThreadHistory
+from bot.feedback import FeedbackLog
 from bot.gitbook import GitBookClient
 from bot.guards import Deduplicator, UserRateLimit
 from bot.insights import Insights
@@ -35,6 +37,7 @@ class Deps:
     store: Store
     replies: Replies
     dedupe: Deduplicator
+    feedback: FeedbackLog
     tasks: BackgroundTasks
 
 
@@ -75,10 +78,11 @@ def build_deps(
     archive = AnswerArchive(store)
     insights = Insights(gitbook, directory, tasks, hash_key=str(settings.insights_hash_key))
     cache = AnswerCache(store, site_id=settings.gitbook.site_id, ttl=settings.cache_ttl_seconds)
-    answers = AnswerService(gitbook, directory, cache, archive, insights)
+    history = ThreadHistory(store)
+    answers = AnswerService(gitbook, directory, cache, archive, insights, history)
     streamer = Streamer(slack, EditBudget(), edit_interval=edit_interval)
     rate_limit = UserRateLimit(store, settings.user_questions_per_minute)
     replies = Replies(
         answers, streamer, archive, rate_limit, per_minute=settings.user_questions_per_minute
     )
-    return Deps(settings, slack, store, replies, Deduplicator(store), tasks)
+    return Deps(settings, slack, store, replies, Deduplicator(store), FeedbackLog(store), tasks)

@@ -38,6 +38,8 @@ BUTTON_LABEL_LIMIT = 75
 FOLLOWUP_ACTION = "docsbot_followup"
 REFRESH_ACTION = "docsbot_refresh"
 SHARE_ACTION = "docsbot_share"
+HELPFUL_ACTION = "docsbot_feedback_helpful"
+NOT_HELPFUL_ACTION = "docsbot_feedback_not_helpful"
 PLACEHOLDER_TEXT = "🔎 Searching the docs…"
 WRITING_TEXT = "✍️ Writing…"
 GENERIC_ERROR = "Sorry, something went wrong while answering. Please try again."
@@ -171,6 +173,9 @@ def _buttons(answer: Answer, *, private: bool) -> list[Block]:
     if followups:
         blocks.append(ActionsBlock(block_id="docsbot_followups", elements=followups))
     controls = []
+    if answer.outcome is Outcome.ANSWERED:
+        controls.append(_button("👍 Helpful", HELPFUL_ACTION, answer.answer_id))
+        controls.append(_button("👎 Not helpful", NOT_HELPFUL_ACTION, answer.answer_id))
     if answer.cached_at is not None:
         controls.append(_button("🔄 Refresh", REFRESH_ACTION, answer.answer_id))
     if private:

@@ -29,8 +29,8 @@ _FENCE_RE = re.compile(r"[ \t]*(`{3,}|~{3,})(.*)")
 _LINE_RE = re.compile(r".*\n|.+")
 _TEXT = r"(?:[^\[\]\n]|\[[^\[\]\n]*\])*"  # one level of nesting, for an image inside a link
 _DEST = r"<[^<>\n]*>|(?:[^\s()]|\([^\s()]*\))*"
-_TITLE = r"""(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?"""
-_LINK = rf"(?<!\\)(?P<bang>!?)\[(?P<text>{_TEXT})\]\(\s*(?P<dest>{_DEST}){_TITLE}\s*\)"
+_TITLE = r"""(?:\s++(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?"""
+_LINK = rf"(?<!\\)(?P<bang>!?)\[(?P<text>{_TEXT})\]\(\s*+(?P<dest>{_DEST}){_TITLE}\s*+\)"
 _CODE = r"(?<!`)(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`)"
 # Code first: at a backtick the span wins, so links inside inline code are left alone.
 _INLINE_RE = re.compile(rf"(?P<code>{_CODE})|(?P<link>{_LINK})", re.DOTALL)
@@ -44,7 +44,7 @@ _TRAILING_DELIM_RE = re.compile(r"(?:(?<=\S)[ \t]+[*_~]+|^[ \t]*[*_~]{1,2})[ \t]
 _SEP_CELL_RE = re.compile(r":?-+:?")
 _BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 _TAG_RE = re.compile(
-    r"<(?:!(?P<broadcast>(?i:here|channel|everyone))|!(?P<team>subteam\^)[^<>|]*"
+    r"<(?:!(?P<broadcast>(?i:here|channel|everyone))|!subteam\^[^<>|]*"
     r"|@(?P<user>[A-Z][A-Z0-9]*))(?:\|(?P<label>[^<>]*))?>"
 )
 _PLAIN_RE = re.compile(r"@(?=(?:here|channel|everyone)\b)", re.IGNORECASE)
@@ -84,14 +84,6 @@ def _scan(text: str) -> Iterator[tuple[int, str, _Fence | None, _Fence | None]]:
         after = _next_fence(match.group(), fence)
         yield match.start(), match.group(), fence, after
         fence = after
-
-
-def _open_fence(text: str) -> _Fence | None:
-    """Return the fence still open at the end of ``text``."""
-    fence: _Fence | None = None
-    for _, _, _, after in _scan(text):
-        fence = after
-    return fence
 
 
 def _segments(text: str) -> Iterator[tuple[bool, str]]:
@@ -158,12 +150,15 @@ def _encode_target(target: str) -> str:
 
 def heal_partial(markdown: str) -> str:
     """Close or drop the markup a mid-token cut left open at the end of ``markdown``."""
-    offset, last, before, fence = [*_scan(markdown), (0, "", None, None)][-2 if markdown else -1]
+    lines = list(_scan(markdown))
+    if not lines:
+        return markdown
+    offset, last, before, fence = lines[-1]
     if fence is None:
-        # A closing fence line or a finished line has nothing left open on it.
+        # A closing fence line, or a line already finished, has nothing left open on it.
         return markdown if before or last.endswith("\n") else markdown[:offset] + _heal_line(last)
     stub = last.strip()
-    if stub and len(stub) < len(fence.marker) and set(stub) == {fence.marker[0]}:
+    if "\n" not in last and len(stub) < len(fence.marker) and set(stub) == {fence.marker[0]}:
         return markdown[:offset] + fence.marker  # the closing fence itself was cut short
     return markdown + ("" if markdown.endswith("\n") else "\n") + fence.marker
 

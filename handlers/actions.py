@@ -14,6 +14,8 @@ from bot.streamer import ReplyTarget
 
 FOLLOWUP_PATTERN = re.compile(rf"^{messages.FOLLOWUP_ACTION}_\d+$")
 EXPIRED = "That answer is too old to refresh. Please ask the question again."
+THANKS = "Thanks for the feedback! It helps the docs team improve the docs."
+ALREADY_RATED = "You already rated this answer."
 
 
 def _value(body: dict[str, Any]) -> str:
@@ -67,6 +69,20 @@ def register(app: AsyncApp, deps: Deps) -> None:
         target = ReplyTarget(channel, None, team)
         await deps.replies.share(_value(body), target, str(body["user"]["id"]), respond)
 
+    async def on_feedback(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        answer_id = _value(body)
+        first = await deps.feedback.record(
+            answer_id=answer_id,
+            rater=str(body["user"]["id"]),
+            helpful=body["actions"][0]["action_id"] == messages.HELPFUL_ACTION,
+            question=await deps.replies.question_of(answer_id),
+        )
+        text = THANKS if first else ALREADY_RATED
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+
     app.action(FOLLOWUP_PATTERN)(on_followup)
+    app.action(messages.HELPFUL_ACTION)(on_feedback)
+    app.action(messages.NOT_HELPFUL_ACTION)(on_feedback)
     app.action(messages.REFRESH_ACTION)(on_refresh)
     app.action(messages.SHARE_ACTION)(on_share)

@@ -105,6 +105,53 @@ def test_prepare_answer_golden(markdown: str, expected: str) -> None:
     assert prepare_answer(markdown, resolve, partial=False) == expected
 
 
+ANSWER_IN = """\
+## Configure the bot
+
+Set **`TOKEN`** in [settings](/spaces/S/pages/P#setup), see [old page](/pages/gone).
+
+| Key | Required |
+|---|---|
+| `TOKEN` | yes |
+
+```bash
+export TOKEN=x  # see [docs](/pages/P)
+```
+
+Ping <!channel> if stuck."""
+
+ANSWER_OUT = f"""\
+## Configure the bot
+
+Set **`TOKEN`** in [settings](https://docs.example.com/guide#setup), see old page.
+
+```
+Key   | Required
+------+---------
+TOKEN | yes
+```
+
+```bash
+export TOKEN=x  # see [docs](/pages/P)
+```
+
+Ping @{ZWSP}channel if stuck."""
+
+
+@pytest.mark.parametrize(
+    "partial", [pytest.param(False, id="final"), pytest.param(True, id="partial")]
+)
+def test_prepare_answer_whole_answer(partial: bool) -> None:
+    assert prepare_answer(ANSWER_IN, resolve, partial=partial) == ANSWER_OUT
+
+
+def test_prepare_answer_partial_closes_fence_and_table() -> None:
+    cut = ANSWER_IN[: ANSWER_IN.index("x  # see")]
+    out = prepare_answer(cut, resolve, partial=True)
+    assert out.endswith("```bash\nexport TOKEN=\n```")
+    assert "TOKEN | yes" in out
+
+
 def test_resolver_result_with_paren_is_encoded() -> None:
     out = rewrite_links("[x](/pages/Q)", lambda _: "https://a.com/a (b)")
     assert out == "[x](https://a.com/a%20%28b%29)"
@@ -338,6 +385,7 @@ def test_split_for_slack_rejects_limit_within_overhead() -> None:
         pytest.param(["\n\ntext\n\n", "\n \n"], ["text"], id="blank-lines-stripped"),
         pytest.param(["a\n```sh\n", "x\n```"], ["a", "```sh\nx\n```"], id="opener-moved"),
         pytest.param(["```\nx\n", "```\n\nb"], ["```\nx\n```", "b"], id="closer-not-reopened"),
+        pytest.param(["`" * 11 + "\na\n", "b"], ["`" * 11 + "\na", "b"], id="long-fence-left"),
         pytest.param(["````\n```\n", "x\n````"], ["````\n```\n````", "````\nx\n````"], id="nested"),
     ],
 )

@@ -64,7 +64,12 @@ async def test_mention_streams_into_one_reply_then_serves_the_repeat_from_cache(
         assert "To rotate a key, open **Settings → API keys**" in text
         assert "https://docs.example.com/security/api-keys" in text  # link made absolute
         assert "Sources" in text and "API keys" in text
-        assert [b["text"]["text"] for b in buttons(reply)] == ["How do I revoke a key?"]
+        labels = {b["action_id"]: b["text"]["text"] for b in buttons(reply)}
+        assert labels == {
+            "docsbot_followup_0": "How do I revoke a key?",
+            "docsbot_feedback_helpful": "👍 Helpful",
+            "docsbot_feedback_not_helpful": "👎 Not helpful",
+        }
         assert len(fake_gitbook.ask_requests) == 1
 
         repeat = mention("how do I rotate an api key")
