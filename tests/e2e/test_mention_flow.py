@@ -11,7 +11,10 @@ from tests.fakes.openapi import validate_request_body
 from tests.fakes.slack_api import FakeSlack, buttons, visible_text
 
 QUESTION = "How do I rotate an API key?"
-FINAL = "To rotate a key, open **Settings → API keys** and click *Rotate*. See [API keys](/spaces/spc_1/pages/pg_9)."
+FINAL = (
+    "To rotate a key, open **Settings → API keys** and click *Rotate*. "
+    "See [API keys](/spaces/spc_1/pages/pg_9)."
+)
 
 
 def _site(gitbook: FakeGitBook) -> None:
