@@ -42,6 +42,7 @@ HELPFUL_ACTION = "docsbot_feedback_helpful"
 NOT_HELPFUL_ACTION = "docsbot_feedback_not_helpful"
 PLACEHOLDER_TEXT = "🔎 Searching the docs…"
 WRITING_TEXT = "✍️ Writing…"
+STATUS_TEXT = "is searching the docs…"
 GENERIC_ERROR = "Sorry, something went wrong while answering. Please try again."
 
 

@@ -56,6 +56,7 @@ class Streamer:
         self._client = client
         self._budget = budget
         self._interval = edit_interval
+        self._status_enabled = True
 
     async def post(self, target: ReplyTarget, message: SlackMessage) -> str:
         """Post a new message in the target's thread; return its ts."""
@@ -82,6 +83,7 @@ class Streamer:
     ) -> Answer:
         """Show updates in one reply (posting a placeholder unless existing_ts is given)."""
         ts = existing_ts or await self.post(target, messages.placeholder())
+        await self._set_status(target, messages.STATUS_TEXT)
         progress = _Progress()
         editor = asyncio.create_task(self._edit_drafts(target, ts, progress))
         try:
@@ -90,9 +92,25 @@ class Streamer:
             await self._stop_editor(editor, progress)
             await self._edit_or_repost(target, ts, [messages.error_notice()])
             raise
+        finally:
+            await self._set_status(target, "")
         await self._stop_editor(editor, progress)
         await self._edit_or_repost(target, ts, messages.answer_messages(final))
         return final
+
+    async def _set_status(self, target: ReplyTarget, status: str) -> None:
+        # The thread's "is searching…" line; only DM threads, and only while Slack allows it.
+        if not (self._status_enabled and target.thread_ts and target.channel.startswith("D")):
+            return
+        try:
+            await self._client.assistant_threads_setStatus(
+                channel_id=target.channel, thread_ts=target.thread_ts, status=status
+            )
+        except SlackApiError as exc:
+            logger.info(
+                "thread status unavailable (%s); not trying again", exc.response.get("error")
+            )
+            self._status_enabled = False
 
     async def _read(self, updates: AsyncIterator[AnswerUpdate], progress: _Progress) -> Answer:
         async for update in updates:

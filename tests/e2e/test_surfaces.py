@@ -175,3 +175,15 @@ async def test_empty_slash_command_gets_usage_help(
     assert response.status_code == 200
     assert "/docs" in response.text and "Ask me anything" in response.text
     assert fake_gitbook.ask_requests == []
+
+
+async def test_dm_thread_shows_a_status_while_answering_then_clears_it(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    _answer(fake_gitbook, "Done.")
+    async with running_bot(fake_slack, fake_gitbook) as bot:
+        await bot.event(direct_message("status?", thread_ts="1700000000.000002"))
+        await _final_reply(fake_slack)
+    statuses = [c.args for c in fake_slack.calls_to("assistant.threads.setStatus")]
+    assert [s["status"] for s in statuses] == ["is searching the docs…", ""]
+    assert all(s["thread_ts"] == "1700000000.000002" for s in statuses)
