@@ -6,7 +6,7 @@ import asyncio
 import sys
 
 from bot import cli
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StartupError
 from bot.logs import configure_logging
 from bot.service import serve
 from bot.settings import Settings, environment
@@ -27,7 +27,11 @@ def main(argv: list[str]) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 1
     configure_logging(settings.log_level)
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except StartupError as exc:
+        print(f"start-up error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

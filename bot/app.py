@@ -6,16 +6,26 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import (
+    AsyncSingleTeamAuthorization,
+)
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from bot.errors import SlackDeliveryError
+from bot.errors import SlackDeliveryError, StartupError
 from bot.settings import Settings
 from handlers import register_all
 
 logger = logging.getLogger(__name__)
+
+TOKEN_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
 
 
 def create_app(settings: Settings, deps: Deps) -> AsyncApp:
@@ -31,6 +41,29 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
     register_all(app, deps)
     app.error(_on_error)
     return app
+
+
+async def verify_bot_token(app: AsyncApp, client: AsyncWebClient) -> None:
+    """Check the token once at start-up: refused → one clear error; unreachable → warn, go on.
+
+    The result is handed to Bolt's authorization, so a burst of first events does not
+    make one auth.test call each.
+    """
+    try:
+        result = await client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error in TOKEN_ERRORS:
+            raise StartupError(f"SLACK_BOT_TOKEN was refused by Slack ({error})") from exc
+        logger.warning("auth.test failed at start-up (%s); will retry on first event", error)
+        return
+    except (SlackClientError, aiohttp.ClientError, OSError) as exc:
+        logger.warning("Slack unreachable at start-up (%s); will retry on first event", exc)
+        return
+    for middleware in app._async_middleware_list:
+        if isinstance(middleware, AsyncSingleTeamAuthorization):
+            middleware.auth_test_result = result
+    logger.info("bot user %s in team %s", result.get("user_id"), result.get("team_id"))
 
 
 def _dedupe_events(deps: Deps) -> Callable[..., Awaitable[Any]]:

@@ -79,6 +79,11 @@ async def _stream(gitbook: GitBookClient, question: str, out: TextIO) -> AnswerS
                 out.write(text[len(printed) :])
                 out.flush()
                 printed = text
+    final = (last.markdown or "") if last else ""
+    if final and final != printed:
+        # GitBook rewrote earlier text: a terminal cannot unprint, so show the final answer whole.
+        out.write(("\n\n(revised answer)\n" if printed else "") + final)
+        printed = final
     if printed:
         out.write("\n")
     return last

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 import aiohttp
 import httpx
 import redis.asyncio as redis
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import AnswerService
-from bot.budget import EditBudget
+from bot.budget import EditBudget, retry_handlers
 from bot.cache import AnswerArchive, AnswerCache
 from bot.conversation import ThreadHistory
 from bot.feedback import FeedbackLog
@@ -44,14 +43,10 @@ class Deps:
 def make_slack_client(
     settings: Settings, session: aiohttp.ClientSession | None = None
 ) -> AsyncWebClient:
-    """The Web API client, retrying 429s after Slack's Retry-After."""
-    client = AsyncWebClient(
+    """The Web API client (build_deps adds its rate-limit retry handler)."""
+    return AsyncWebClient(
         token=str(settings.slack_bot_token), base_url=settings.slack_api_url, session=session
     )
-    client.retry_handlers.append(
-        AsyncRateLimitErrorRetryHandler(max_retry_count=SLACK_RATE_LIMIT_RETRIES)
-    )
-    return client
 
 
 def make_store(redis_client: redis.Redis | None, *, key_prefix: str = "") -> Store:
@@ -80,7 +75,10 @@ def build_deps(
     cache = AnswerCache(store, site_id=settings.gitbook.site_id, ttl=settings.cache_ttl_seconds)
     history = ThreadHistory(store)
     answers = AnswerService(gitbook, directory, cache, archive, insights, history)
-    streamer = Streamer(slack, EditBudget(), edit_interval=edit_interval)
+    budget = EditBudget(store)
+    # 429s are waited out per Retry-After by slack-sdk, and remembered by the budget.
+    slack.retry_handlers.extend(retry_handlers(budget, max_retry_count=SLACK_RATE_LIMIT_RETRIES))
+    streamer = Streamer(slack, budget, edit_interval=edit_interval)
     rate_limit = UserRateLimit(store, settings.user_questions_per_minute)
     replies = Replies(
         answers, streamer, archive, rate_limit, per_minute=settings.user_questions_per_minute

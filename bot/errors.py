@@ -2,6 +2,7 @@
 
     BotError
     ├── ConfigError            a required setting is missing or malformed
+    ├── StartupError           the service cannot start (e.g. Slack refuses the token)
     ├── QuestionError          the question cannot be sent as it is
     │   ├── EmptyQuestion
     │   └── QuestionTooLong
@@ -32,6 +33,10 @@ class ConfigError(BotError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("; ".join(problems))
+
+
+class StartupError(BotError):
+    """Raised when the service cannot start, for a reason worth one clear line."""
 
 
 class QuestionError(BotError):

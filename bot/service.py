@@ -14,7 +14,7 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import create_app
+from bot.app import create_app, verify_bot_token
 from bot.deps import Deps, build_deps, make_slack_client
 from bot.gitbook import make_http_client
 from bot.settings import Settings
@@ -82,6 +82,7 @@ class Service:
             key_prefix=self._key_prefix,
         )
         bolt = create_app(settings, self.deps)
+        await verify_bot_token(bolt, self.deps.slack)
         await self._serve_http(bolt)
         if settings.socket_mode:
             self._socket = AsyncSocketModeHandler(bolt, str(settings.slack_app_token))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Literal, Protocol, TypeVar
 
@@ -46,6 +48,10 @@ class Store(Protocol):
         """Increment the counter at key (expiring ttl after it was created); return it."""
         ...
 
+    async def take(self, key: str, *, tokens: int, limit: int, window: float, now: float) -> bool:
+        """Add tokens to a sliding window if it then holds at most limit; say whether it did."""
+        ...
+
     async def health(self) -> Health:
         """Report "ok" (Redis answers), "memory" (no Redis configured) or "down"."""
         ...
@@ -58,6 +64,7 @@ class MemoryStore:
         self._clock = clock
         self._max_keys = max_keys
         self._data: dict[str, tuple[str, float]] = {}
+        self._windows: dict[str, deque[float]] = {}
 
     def _live(self, key: str) -> str | None:
         entry = self._data.get(key)
@@ -104,6 +111,15 @@ class MemoryStore:
         self._data[key] = (str(value), self._data[key][1])
         return value
 
+    async def take(self, key: str, *, tokens: int, limit: int, window: float, now: float) -> bool:
+        stamps = self._windows.setdefault(key, deque())
+        while stamps and stamps[0] <= now - window:
+            stamps.popleft()
+        if len(stamps) + tokens > limit:
+            return False
+        stamps.extend([now] * tokens)
+        return True
+
     async def health(self) -> Health:
         return "memory"
 
@@ -114,6 +130,7 @@ class RedisStore:
     def __init__(self, client: redis.Redis, *, prefix: str = "") -> None:
         self._redis = client
         self._prefix = prefix  # lets several deployments (or test runs) share one database
+        self._take_script = client.register_script(_TAKE_SCRIPT)
 
     async def get(self, key: str) -> str | None:
         value = await self._redis.get(self._prefix + key)
@@ -135,12 +152,30 @@ class RedisStore:
             count, _ = await pipe.execute()
         return int(count)
 
+    async def take(self, key: str, *, tokens: int, limit: int, window: float, now: float) -> bool:
+        # One script, so processes sharing Redis never overspend a window between them.
+        members = [f"{now}:{uuid.uuid4().hex}" for _ in range(tokens)]
+        taken = await self._take_script(
+            keys=[self._prefix + key], args=[now, window, limit, _ms(window), *members]
+        )
+        return bool(taken)
+
     async def health(self) -> Health:
         try:
             await self._redis.ping()
         except (RedisError, OSError):
             return "down"
         return "ok"
+
+
+_TAKE_SCRIPT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+local tokens = #ARGV - 4
+if redis.call('ZCARD', KEYS[1]) + tokens > tonumber(ARGV[3]) then return 0 end
+for i = 5, #ARGV do redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
 
 
 def _ms(seconds: float) -> int:
@@ -196,6 +231,12 @@ class ResilientStore:
     async def incr(self, key: str, ttl: float) -> int:
         return await self._either(
             lambda: self._primary.incr(key, ttl), lambda: self._fallback.incr(key, ttl)
+        )
+
+    async def take(self, key: str, *, tokens: int, limit: int, window: float, now: float) -> bool:
+        return await self._either(
+            lambda: self._primary.take(key, tokens=tokens, limit=limit, window=window, now=now),
+            lambda: self._fallback.take(key, tokens=tokens, limit=limit, window=window, now=now),
         )
 
     async def health(self) -> Health:

@@ -82,6 +82,8 @@ class Streamer:
         existing_ts: str | None = None,
     ) -> Answer:
         """Show updates in one reply (posting a placeholder unless existing_ts is given)."""
+        if existing_ts is None and not (await self._budget.plan(target.workspace)).streamed:
+            return await self._deliver_once(target, updates)
         ts = existing_ts or await self.post(target, messages.placeholder())
         await self._set_status(target, messages.STATUS_TEXT)
         progress = _Progress()
@@ -96,6 +98,22 @@ class Streamer:
             await self._set_status(target, "")
         await self._stop_editor(editor, progress)
         await self._edit_or_repost(target, ts, messages.answer_messages(final))
+        return final
+
+    async def _deliver_once(
+        self, target: ReplyTarget, updates: AsyncIterator[AnswerUpdate]
+    ) -> Answer:
+        # Under load: no placeholder and no edits, one post of the complete answer.
+        await self._set_status(target, messages.STATUS_TEXT)
+        try:
+            final = await self._read(updates, _Progress())
+        except BaseException:
+            await self.post(target, messages.error_notice())
+            raise
+        finally:
+            await self._set_status(target, "")
+        for message in messages.answer_messages(final):
+            await self.post(target, message)
         return final
 
     async def _set_status(self, target: ReplyTarget, status: str) -> None:
@@ -135,7 +153,7 @@ class Streamer:
                 return
             if draft is None or draft is progress.shown:
                 continue
-            if self._budget.try_spend(target.workspace):
+            if await self._budget.try_edit(target.workspace):
                 await self._edit_draft(target, ts, draft)
                 progress.shown = draft
             await self._pause(progress)
@@ -160,7 +178,6 @@ class Streamer:
     async def _edit_or_repost(
         self, target: ReplyTarget, ts: str, final: list[SlackMessage]
     ) -> None:
-        self._budget.record(target.workspace)
         try:
             await self._update(target, ts, final[0])
         except SlackApiError as exc:

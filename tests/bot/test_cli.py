@@ -15,8 +15,10 @@ from tests.fakes.gitbook import (
     DoneEvent,
     ErrorEvent,
     FakeGitBook,
+    Hang,
     HttpError,
     Snapshot,
+    Step,
     WaitFor,
     page_source,
     record_source,
@@ -108,7 +110,9 @@ async def test_answer_streams_once_then_sources_as_urls(fake_gitbook: FakeGitBoo
 
 async def test_answer_is_printed_as_it_arrives(fake_gitbook: FakeGitBook) -> None:
     gate = asyncio.Event()
-    fake_gitbook.script_ask([Snapshot("First part"), WaitFor(gate), Snapshot(FINAL), DoneEvent()])
+    fake_gitbook.script_ask(
+        [Snapshot("First part"), WaitFor(gate), Snapshot("First part, then the rest."), DoneEvent()]
+    )
     process = await start_cli(gitbook_env(fake_gitbook), "ask", "rotate?")
     assert process.stdout is not None
     seen = b""
@@ -118,11 +122,14 @@ async def test_answer_is_printed_as_it_arrives(fake_gitbook: FakeGitBook) -> Non
                 chunk = await process.stdout.read(1024)
                 assert chunk, f"stdout closed early: {seen!r}"
                 seen += chunk
+    except BaseException:
+        process.kill()
+        raise
     finally:
         gate.set()
     rest, _ = await asyncio.wait_for(process.communicate(), RUN_TIMEOUT)
     assert process.returncode == 0
-    assert FINAL in (seen + rest).decode()
+    assert (seen + rest).decode() == "First part, then the rest.\n"
 
 
 async def test_final_answer_is_complete_when_a_snapshot_rewrites_earlier_text(
@@ -145,19 +152,26 @@ async def test_no_answer_says_so(fake_gitbook: FakeGitBook) -> None:
 
 
 @pytest.mark.parametrize(
-    ("script", "token"),
+    ("script", "overrides"),
     [
-        pytest.param([Snapshot("unused"), DoneEvent()], "gb-wrong-token", id="http-401"),
-        pytest.param([HttpError(500, "Internal error")], None, id="http-500"),
-        pytest.param([Snapshot("Partial"), ErrorEvent("boom")], None, id="error-event"),
-        pytest.param([Snapshot("Partial"), Cut()], None, id="connection-cut"),
+        pytest.param(
+            [Snapshot("unused"), DoneEvent()],
+            {"GITBOOK_API_TOKEN": "gb-wrong-token"},
+            id="http-401",
+        ),
+        pytest.param([HttpError(500, "Internal error")], {}, id="http-500"),
+        pytest.param([Snapshot("Partial"), ErrorEvent("boom")], {}, id="error-event"),
+        pytest.param([Snapshot("Partial"), Cut()], {}, id="connection-cut"),
+        pytest.param(
+            [Snapshot("Partial"), Hang()], {"GITBOOK_TIMEOUT_SECONDS": "0.3"}, id="timeout"
+        ),
     ],
 )
 async def test_gitbook_failure_is_one_error_line_and_exit_1(
-    fake_gitbook: FakeGitBook, script: list[object], token: str | None
+    fake_gitbook: FakeGitBook, script: list[Step], overrides: dict[str, str]
 ) -> None:
-    fake_gitbook.script_ask(script)  # type: ignore[arg-type]
-    env = gitbook_env(fake_gitbook, **({"GITBOOK_API_TOKEN": token} if token else {}))
+    fake_gitbook.script_ask(script)
+    env = gitbook_env(fake_gitbook, **overrides)
     run = await run_cli(env, "ask", "How do I rotate an API key?")
     assert run.code == 1
     assert "Traceback" not in run.stderr
@@ -176,30 +190,27 @@ async def test_unreachable_gitbook_is_one_error_line_and_exit_1(fake_gitbook: Fa
 
 
 @pytest.mark.parametrize(
-    "name",
+    "names",
     [
-        pytest.param("GITBOOK_API_TOKEN", id="token"),
-        pytest.param("GITBOOK_ORGANIZATION_ID", id="organization"),
-        pytest.param("GITBOOK_SITE_ID", id="site"),
+        pytest.param(["GITBOOK_API_TOKEN"], id="token"),
+        pytest.param(
+            ["GITBOOK_API_TOKEN", "GITBOOK_ORGANIZATION_ID", "GITBOOK_SITE_ID"], id="all-three"
+        ),
     ],
 )
-async def test_missing_variable_is_named_on_one_line(fake_gitbook: FakeGitBook, name: str) -> None:
+async def test_missing_variables_are_named_on_one_line(
+    fake_gitbook: FakeGitBook, names: list[str]
+) -> None:
     env = gitbook_env(fake_gitbook)
-    del env[name]
+    for name in names:
+        del env[name]
     run = await run_cli(env, "ask", "How do I rotate an API key?")
     assert run.code == 1
     assert "Traceback" not in run.stderr
     lines = run.stderr.splitlines()
-    assert len(lines) == 1 and name in lines[0], run.stderr
+    assert len(lines) == 1, run.stderr
+    assert all(name in lines[0] for name in names), lines[0]
     assert fake_gitbook.calls == []
-
-
-async def test_cli_needs_no_slack_variables(fake_gitbook: FakeGitBook) -> None:
-    env = gitbook_env(fake_gitbook)
-    assert not any(name.startswith("SLACK_") for name in env)
-    run = await run_cli(env, "ask", "hello?")
-    assert run.code == 0, run.stderr
-    assert "Hello world" in run.stdout
 
 
 @pytest.mark.parametrize(
@@ -207,7 +218,6 @@ async def test_cli_needs_no_slack_variables(fake_gitbook: FakeGitBook) -> None:
     [
         pytest.param(["ask"], id="no-question"),
         pytest.param(["ask", "   "], id="blank-question"),
-        pytest.param(["ask", "why " * 200], id="over-512-chars"),
         pytest.param(["ask", "x" * 513], id="513-chars"),
     ],
 )

@@ -1,0 +1,97 @@
+"""`python -m bench [--smoke] [--questions N] [--json PATH] ...`: run, print a table, write JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bench.config import BenchConfig, smoke_config
+from bench.report import render_table, write_json
+from bench.run import run_bench
+
+DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a few small questions (seconds)")
+    parser.add_argument("--questions", type=int, help="burst size: questions in flight at once")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write the result")
+    parser.add_argument("--steady", type=int, help="questions in the steady phase")
+    parser.add_argument("--first-chunk", type=float, help="GitBook's time to first chunk, s")
+    parser.add_argument("--chunks", type=int, help="snapshots per answer")
+    parser.add_argument("--chunk-gap", type=float, help="seconds between two snapshots")
+    parser.add_argument("--answer-chars", type=int, help="size of each answer")
+    parser.add_argument("--ramp", type=float, help="the burst arrives over this many seconds")
+    parser.add_argument("--retry-after", type=int, help="Retry-After of chat.update 429s, s")
+    parser.add_argument("--redis-url", help="use this Redis for the bot's store (key-prefixed)")
+    parser.add_argument("--profile", type=Path, help="write cProfile stats here, print the top")
+    return parser.parse_args(argv)
+
+
+def build_config(args: argparse.Namespace) -> BenchConfig:
+    """The default or smoke configuration, with the flags given applied."""
+    config = smoke_config() if args.smoke else BenchConfig()
+    shape = _given(
+        first_chunk_s=args.first_chunk,
+        chunks=args.chunks,
+        chunk_gap_s=args.chunk_gap,
+        answer_chars=args.answer_chars,
+    )
+    return replace(
+        config,
+        shape=replace(config.shape, **shape),
+        **_given(
+            scale_questions=args.questions,
+            steady_questions=args.steady,
+            scale_ramp_s=args.ramp,
+            retry_after_s=args.retry_after,
+            redis_url=args.redis_url,
+        ),
+    )
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def run(config: BenchConfig, profile: Path | None) -> dict[str, Any]:
+    """Run the benchmark, under cProfile when asked."""
+    if profile is None:
+        return asyncio.run(run_bench(config))
+    profiler = cProfile.Profile()
+    result = profiler.runcall(asyncio.run, run_bench(config))
+    profiler.dump_stats(profile)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    """Run, print the table and write the JSON; exit 2 on bad flags."""
+    args = parse_args(argv)
+    try:
+        config = build_config(args)
+    except ValueError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    for name in _PROXY_VARIABLES:  # every request goes to 127.0.0.1, never through a proxy
+        os.environ.pop(name, None)
+        os.environ.pop(name.lower(), None)
+    result = run(config, args.profile)
+    print(render_table(result))
+    write_json(result, args.json)
+    print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,116 @@
+"""Drive the real app the way Slack does: served over HTTP, sent signed events, watched."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from bench.config import BenchConfig
+from bench.fakes import Fakes
+from bench.probes import Observer, Probe
+from bot.service import Service
+from bot.settings import Settings
+from tests.e2e.harness import SIGNING_SECRET, TEAM, bot_env, mention
+from tests.fakes.slack_api import sign_slack_request
+
+SHUTDOWN_GRACE_S = 3.0  # answers still in flight at the end get this long
+GITBOOK_TIMEOUT_S = "15"
+POLL_S = 0.02
+_event_ids = itertools.count(1)
+
+
+def envelope(event: dict[str, Any]) -> dict[str, Any]:
+    """An Events API event_callback around event, as Slack sends it (see tests/e2e/harness)."""
+    return {
+        "type": "event_callback",
+        "team_id": TEAM,
+        "api_app_id": "A1",
+        "event_id": f"EvB{next(_event_ids):08d}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+        "event": {**event, "event_ts": event.get("ts")},
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ServedBot:
+    """The real app served on 127.0.0.1, and a client that posts it signed events."""
+
+    service: Service
+    session: aiohttp.ClientSession
+
+    async def event(self, event: dict[str, Any]) -> int:
+        """Deliver one event signed like Slack; return the HTTP status of the acknowledgement."""
+        body = json.dumps(envelope(event))
+        headers = {"Content-Type": "application/json", **sign_slack_request(body, SIGNING_SECRET)}
+        url = f"http://127.0.0.1:{self.service.port}/slack/events"
+        async with self.session.post(url, data=body, headers=headers) as response:
+            await response.read()
+            return response.status
+
+
+@asynccontextmanager
+async def served_bot(fakes: Fakes, config: BenchConfig) -> AsyncIterator[ServedBot]:
+    """Serve the real app against the fakes (its own store, prefixed keys if Redis is used)."""
+    env = bot_env(fakes.slack, fakes.gitbook, GITBOOK_TIMEOUT_SECONDS=GITBOOK_TIMEOUT_S)
+    if config.redis_url:
+        env["REDIS_URL"] = config.redis_url
+    service = Service(
+        Settings.from_env(env),
+        host="127.0.0.1",
+        edit_interval=config.edit_interval_s,
+        key_prefix=f"bench:{uuid.uuid4().hex[:12]}:",
+        shutdown_grace=SHUTDOWN_GRACE_S,
+    )
+    # aiohttp rather than httpx for the driver: httpx's pool does O(connections) work per
+    # request, which at 200 connections would charge the driver's CPU to the bot's acks.
+    connector = aiohttp.TCPConnector(limit=0)  # no event waits for a connection
+    timeout = aiohttp.ClientTimeout(total=10.0)
+    async with service, aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        yield ServedBot(service, session)
+
+
+async def sleep_until(moment: float) -> None:
+    """Sleep until time.monotonic() reaches moment."""
+    await asyncio.sleep(max(0.0, moment - time.monotonic()))
+
+
+async def send_question(bot: ServedBot, probe: Probe, *, text: str | None = None) -> None:
+    """Mention the bot with the probe's question in its channel; time the acknowledgement."""
+    event = mention(text or probe.question, channel=probe.channel, user=probe.user)
+    probe.t_event = time.monotonic()
+    probe.ack_status = await bot.event(event)
+    probe.t_ack = time.monotonic()
+
+
+async def staggered(
+    probes: list[Probe], spacing_s: float, start: Callable[[Probe], Awaitable[None]]
+) -> None:
+    """Start probe i at i * spacing_s from now; return once every start has returned."""
+    origin = time.monotonic()
+
+    async def at_its_time(index: int, probe: Probe) -> None:
+        await sleep_until(origin + index * spacing_s)
+        await start(probe)
+
+    async with asyncio.TaskGroup() as group:
+        for index, probe in enumerate(probes):
+            group.create_task(at_its_time(index, probe))
+
+
+async def wait_answered(observer: Observer, timeout_s: float) -> None:
+    """Poll until every observed question shows its final answer, or timeout_s passes."""
+    end = time.monotonic() + timeout_s
+    observer.update()
+    while observer.pending and time.monotonic() < end:
+        await asyncio.sleep(POLL_S)
+        observer.update()

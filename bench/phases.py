@@ -1,0 +1,184 @@
+"""The run's phases, each on fresh fakes (and a fresh bot), so none eats another's Slack budget.
+
+- streamed: questions arrive spaced out (steady) or all together (burst) and stream into Slack;
+- cache: questions answered once, then asked again in other channels;
+- baseline: the same questions answered the non-streaming way, whole answer then one post.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from contextlib import aclosing
+from dataclasses import dataclass, field, replace
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bench.config import AnswerShape, BenchConfig
+from bench.driver import send_question, served_bot, staggered, wait_answered
+from bench.fakes import Fakes, started_fakes
+from bench.probes import (
+    Observer,
+    Probe,
+    add_gitbook_times,
+    check_complete,
+    limited_channels,
+    make_probes,
+    script_answers,
+)
+from bench.system import Deadline, Usage, current_rss_mb, peak_rss_mb
+from bot.gitbook import GitBookClient, make_http_client
+from bot.models import AnswerSnapshot
+from bot.settings import GitBookSettings, Secret
+
+SHUTDOWN_RESERVE_S = 6.0  # kept back from each wait so the bot can still shut down in time
+SETTLE_S = 15.0  # how long after the last expected chunk a streamed phase waits
+BURST_SETTLE_S = 60.0  # the contract: every final answer lands within a minute in a burst
+CACHE_WAIT_S = 5.0
+
+
+@dataclass
+class PhaseRun:
+    """What one phase observed."""
+
+    name: str
+    probes: list[Probe]
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    rss_before_mb: float | None = None
+    peak_rss_mb: float = 0.0
+    slack_429s: dict[str, int] = field(default_factory=dict)
+    limited: Counter[str] = field(default_factory=Counter)
+    reposts: int = 0
+    ask_calls: int = 0
+    max_asks_in_flight: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _record_fakes(run: PhaseRun, fakes: Fakes) -> None:
+    slack, gitbook = fakes.slack, fakes.gitbook
+    run.slack_429s = dict(slack.count_429)
+    run.limited = limited_channels(slack)
+    run.reposts = sum(1 for s in slack.accepted if s.call.method == "chat.delete")
+    run.ask_calls = len(gitbook.ask_requests)
+    run.max_asks_in_flight = gitbook.max_ask_in_flight
+    run.problems = [f"slack refused {r.method}: {r.error} ({r.detail})" for r in slack.refusals]
+    run.problems += [f"gitbook schema: {e}" for e in gitbook.schema_errors]
+    run.problems += [f"gitbook handler: {e}" for e in gitbook.server_errors]
+
+
+async def streamed_phase(
+    config: BenchConfig, name: str, count: int, spacing_s: float, deadline: Deadline
+) -> PhaseRun:
+    """Ask count questions through the bot, one every spacing_s, and watch them stream."""
+    run = PhaseRun(name, make_probes(name[0], count, config.shape))  # same as its baseline
+    expected = spacing_s * count + config.shape.duration_s
+    settle = BURST_SETTLE_S if name == "burst" else SETTLE_S
+    async with started_fakes(config) as fakes:
+        script_answers(fakes.gitbook, run.probes, config.shape)
+        async with served_bot(fakes, config) as bot:
+            observer = Observer(fakes.slack, run.probes)
+            run.rss_before_mb = current_rss_mb()
+            before = Usage.now()
+            await staggered(run.probes, spacing_s, lambda p: send_question(bot, p))
+            await wait_answered(
+                observer, min(expected + settle, deadline.remaining(SHUTDOWN_RESERVE_S))
+            )
+            after = Usage.now()
+            run.peak_rss_mb = peak_rss_mb()
+        observer.update()  # answers closed while the bot shut down
+        _finish(run, fakes, before, after)
+    return run
+
+
+def _finish(run: PhaseRun, fakes: Fakes, before: Usage, after: Usage) -> None:
+    run.cpu_s = after.cpu_s - before.cpu_s
+    run.wall_s = after.wall_s - before.wall_s
+    add_gitbook_times(fakes.gitbook, run.probes)
+    check_complete(fakes.slack, run.probes)
+    _record_fakes(run, fakes)
+
+
+def repeat_of(probe: Probe) -> Probe:
+    """The same question asked again elsewhere, differently written but the same once normalized."""
+    qid = probe.qid + "r"
+    question = probe.question.lower().rstrip("?") + "  ??"
+    return replace(
+        probe, qid=qid, channel=f"C{qid.upper()}", user=f"U{qid.upper()}", question=question
+    )
+
+
+async def cache_phase(config: BenchConfig, deadline: Deadline) -> PhaseRun:
+    """Answer questions once (quickly), then time the same questions served from the cache."""
+    quick = AnswerShape(
+        first_chunk_s=0.0, chunks=1, chunk_gap_s=0.0, answer_chars=config.shape.answer_chars
+    )
+    warm = make_probes("w", config.cache_questions, quick)
+    run = PhaseRun("cache", [repeat_of(probe) for probe in warm])
+    async with started_fakes(config) as fakes:
+        script_answers(fakes.gitbook, warm, quick)
+        async with served_bot(fakes, config) as bot:
+            await staggered(warm, 0.0, lambda p: send_question(bot, p))
+            await wait_answered(Observer(fakes.slack, warm), deadline.remaining(SHUTDOWN_RESERVE_S))
+            asks_before = len(fakes.gitbook.ask_requests)
+            before = Usage.now()
+            for probe in run.probes:  # one at a time: the latency of a hit, not of a queue
+                await send_question(bot, probe, text=probe.question)
+                wait = min(CACHE_WAIT_S, deadline.remaining(SHUTDOWN_RESERVE_S))
+                await wait_answered(Observer(fakes.slack, [probe]), wait)
+            after = Usage.now()
+            run.peak_rss_mb = peak_rss_mb()
+        _finish(run, fakes, before, after)
+        run.ask_calls = len(fakes.gitbook.ask_requests) - asks_before
+    return run
+
+
+async def baseline_phase(
+    config: BenchConfig, of: str, count: int, spacing_s: float, deadline: Deadline
+) -> PhaseRun:
+    """Answer a streamed phase's questions without streaming: the whole answer, then one post."""
+    run = PhaseRun(f"baseline-{of}", make_probes(of[0], count, config.shape))
+    async with started_fakes(config) as fakes:
+        script_answers(fakes.gitbook, run.probes, config.shape)
+        settings = _gitbook_settings(fakes)
+        async with make_http_client(settings) as http, aiohttp.ClientSession() as session:
+            answerer = _WholeAnswer(GitBookClient(http, settings), fakes, session)
+            observer = Observer(fakes.slack, run.probes)
+            before = Usage.now()
+            await staggered(run.probes, spacing_s, answerer.answer)
+            await wait_answered(observer, deadline.remaining(SHUTDOWN_RESERVE_S))
+            after = Usage.now()
+        _finish(run, fakes, before, after)
+    return run
+
+
+def _gitbook_settings(fakes: Fakes) -> GitBookSettings:
+    return GitBookSettings(
+        api_token=Secret(fakes.gitbook.token),
+        organization_id=fakes.gitbook.org,
+        site_id=fakes.gitbook.site,
+        api_url=fakes.gitbook.url,
+        timeout_seconds=15.0,
+    )
+
+
+class _WholeAnswer:
+    """The non-streaming way: read Ask to the end through the bot's client, then post once."""
+
+    def __init__(
+        self, gitbook: GitBookClient, fakes: Fakes, session: aiohttp.ClientSession
+    ) -> None:
+        self._gitbook = gitbook
+        self._slack = AsyncWebClient(
+            token="xoxb-baseline", base_url=fakes.slack.api_url, session=session
+        )
+
+    async def answer(self, probe: Probe) -> None:
+        probe.t_event = time.monotonic()
+        last: AnswerSnapshot | None = None
+        async with aclosing(self._gitbook.ask(probe.question)) as snapshots:
+            async for snapshot in snapshots:
+                last = snapshot
+        text = (last.markdown if last else None) or "no answer"
+        await self._slack.chat_postMessage(channel=probe.channel, text=text)

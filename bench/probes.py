@@ -1,0 +1,130 @@
+"""One question's journey, and what the user saw of it in (fake) Slack, when.
+
+Each question gets its own channel, so every Slack call about it is found by channel. The
+answer starts with a marker unique to the question: the first accepted message or edit showing
+the marker is the first visible answer text; the first showing the whole answer without the
+"Writing…" status is the final answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+from bench.config import AnswerShape
+from bench.fakes import Stamp, TimedGitBook, TimedSlack, answer_script, answer_text
+from bot.messages import PLACEHOLDER_TEXT, WRITING_TEXT
+from tests.fakes.slack_api import visible_text
+
+NAN = math.nan
+CONTENT_METHODS = frozenset({"chat.postMessage", "chat.update"})
+
+
+@dataclass
+class Probe:
+    """A question, its expected answer, and the times the run observed for it."""
+
+    qid: str
+    channel: str
+    user: str
+    question: str
+    answer: str
+    marker: str
+    t_event: float = NAN  # the driver starts sending the Slack event (or the baseline starts)
+    t_ack: float = NAN  # the bot's HTTP response arrived
+    ack_status: int = 0
+    t_ask: float = NAN  # GitBook received the Ask request
+    t_chunk1: float = NAN  # GitBook wrote the first snapshot
+    t_chunk_last: float = NAN  # GitBook wrote the last snapshot
+    t_first_text: float = NAN  # Slack accepted the first message or edit showing answer text
+    t_final: float = NAN  # Slack accepted the final answer
+    complete: bool = False  # the final answer is shown and no placeholder or draft is left
+
+    @property
+    def answered(self) -> bool:
+        return not math.isnan(self.t_final)
+
+
+def make_probes(phase: str, count: int, shape: AnswerShape) -> list[Probe]:
+    """count distinct questions for a phase, each in its own channel, asked by its own user."""
+    probes = []
+    for i in range(count):
+        qid = f"{phase}{i:04d}"
+        marker = f"Answer {qid}:"
+        probes.append(
+            Probe(
+                qid=qid,
+                channel=f"C{qid.upper()}",
+                user=f"U{qid.upper()}",
+                question=f"How do I configure feature {qid}?",
+                answer=answer_text(marker, shape.answer_chars),
+                marker=marker,
+            )
+        )
+    return probes
+
+
+def script_answers(gitbook: TimedGitBook, probes: list[Probe], shape: AnswerShape) -> None:
+    """Tell the fake GitBook how to answer each probe's question."""
+    for probe in probes:
+        script = answer_script(probe.question, probe.answer, probe.marker, shape)
+        gitbook.script_ask(script, question=probe.question)
+
+
+class Observer:
+    """Reads the fake Slack's stamped calls as they come, noting what each asker sees."""
+
+    def __init__(self, slack: TimedSlack, probes: list[Probe]) -> None:
+        self._slack = slack
+        self._by_channel = {probe.channel: probe for probe in probes}
+        self._seen = 0
+        self._pending = len(probes)
+
+    @property
+    def pending(self) -> int:
+        """Questions whose final answer Slack has not accepted yet."""
+        return self._pending
+
+    def update(self) -> None:
+        """Look at the calls accepted since the last update."""
+        fresh = self._slack.accepted[self._seen :]
+        self._seen += len(fresh)
+        for stamp in fresh:
+            self._observe(stamp)
+
+    def _observe(self, stamp: Stamp) -> None:
+        probe = self._by_channel.get(str(stamp.call.args.get("channel")))
+        if probe is None or stamp.call.method not in CONTENT_METHODS or probe.answered:
+            return
+        text = visible_text(stamp.call.args)
+        if probe.marker in text and math.isnan(probe.t_first_text):
+            probe.t_first_text = stamp.at
+        if probe.answer in text and WRITING_TEXT not in text:
+            probe.t_final = stamp.at
+            self._pending -= 1
+
+
+def add_gitbook_times(gitbook: TimedGitBook, probes: list[Probe]) -> None:
+    """Copy when GitBook received each question and wrote its first and last snapshot."""
+    for probe in probes:
+        probe.t_ask = gitbook.arrivals.get(probe.question, NAN)
+        chunks = gitbook.chunk_times.get(probe.question) or [NAN]
+        probe.t_chunk1, probe.t_chunk_last = chunks[0], chunks[-1]
+
+
+def check_complete(slack: TimedSlack, probes: list[Probe]) -> None:
+    """Mark the probes whose channel shows the whole answer and no placeholder or draft."""
+    shown: dict[str, list[str]] = {probe.channel: [] for probe in probes}
+    for (channel, _), message in slack.messages.items():
+        if channel in shown:
+            shown[channel].append(visible_text(message))
+    for probe in probes:
+        texts = shown[probe.channel]
+        leftover = any(PLACEHOLDER_TEXT in t or WRITING_TEXT in t for t in texts)
+        probe.complete = any(probe.answer in t for t in texts) and not leftover
+
+
+def limited_channels(slack: TimedSlack) -> Counter[str]:
+    """How many 429s each channel's calls received."""
+    return Counter(str(stamp.call.args.get("channel")) for stamp in slack.limited)

@@ -1,0 +1,300 @@
+"""From what the phases observed to the figures of issue 6, the targets, a table and JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.phases import PhaseRun
+from bench.probes import Probe
+from bench.stats import Distribution, distribution, ms
+
+FIGURE_KEYS = (
+    "ack_latency_ms",
+    "first_text_overhead_ms",
+    "last_chunk_to_final_ms",
+    "cache_hit",
+    "scale",
+    "baseline",
+)
+STREAMED = ("steady", "burst")
+
+
+@dataclass(frozen=True, slots=True)
+class Runs:
+    """Every phase of one run."""
+
+    steady: PhaseRun
+    burst: PhaseRun
+    cache: PhaseRun
+    baseline_steady: PhaseRun
+    baseline_burst: PhaseRun
+
+    def streamed(self) -> dict[str, PhaseRun]:
+        return {"steady": self.steady, "burst": self.burst}
+
+
+def _each(probes: Iterable[Probe], value: Callable[[Probe], float]) -> Distribution:
+    return distribution(ms(value(p)) for p in probes)
+
+
+def ack_ms(p: Probe) -> float:
+    return p.t_ack - p.t_event
+
+
+def first_text_overhead(p: Probe) -> float:
+    """What the bot adds to GitBook's time to first chunk before the asker sees text."""
+    return (p.t_first_text - p.t_event) - (p.t_chunk1 - p.t_ask)
+
+
+def time_to_first_text(p: Probe) -> float:
+    return p.t_first_text - p.t_event
+
+
+def figures(runs: Runs) -> dict[str, Any]:
+    """The six figures of the issue, each distribution as n/p50/p95/p99/max."""
+    phases = runs.streamed()
+    return {
+        "ack_latency_ms": {n: _each(r.probes, ack_ms) for n, r in phases.items()},
+        "first_text_overhead_ms": {
+            **{n: _each(r.probes, first_text_overhead) for n, r in phases.items()},
+            "parts": {n: _overhead_parts(r.probes) for n, r in phases.items()},
+        },
+        "last_chunk_to_final_ms": {
+            n: _each(r.probes, lambda p: p.t_final - p.t_chunk_last) for n, r in phases.items()
+        },
+        "cache_hit": _cache(runs.cache),
+        "scale": _scale(runs.burst),
+        "baseline": {
+            "steady": _versus(runs.steady, runs.baseline_steady),
+            "burst": _versus(runs.burst, runs.baseline_burst),
+        },
+    }
+
+
+def _overhead_parts(probes: list[Probe]) -> dict[str, Any]:
+    streamed = [p for p in probes if p.t_first_text < p.t_final]
+    return {
+        "event_to_ask_ms": _each(probes, lambda p: p.t_ask - p.t_event),
+        "first_chunk_to_text_ms": _each(probes, lambda p: p.t_first_text - p.t_chunk1),
+        # Replies that showed text before the final answer (the others were delivered once).
+        "replies_streamed": len(streamed),
+        "streamed_replies_overhead_ms": _each(streamed, first_text_overhead),
+    }
+
+
+def _cache(run: PhaseRun) -> dict[str, Any]:
+    return {
+        "event_to_final_ms": _each(run.probes, lambda p: p.t_final - p.t_event),
+        "ask_calls": run.ask_calls,
+        "answered": sum(p.complete for p in run.probes),
+        "questions": len(run.probes),
+    }
+
+
+def _scale(run: PhaseRun) -> dict[str, Any]:
+    missing = [p for p in run.probes if not p.complete]
+    return {
+        "questions": len(run.probes),
+        "answered_completely": len(run.probes) - len(missing),
+        "lost_to_429": sum(1 for p in missing if run.limited[p.channel]),
+        "slack_429s": sum(run.slack_429s.values()),
+        "slack_429s_by_method": run.slack_429s,
+        "final_reposts": run.reposts,
+        "acks_not_200": sum(1 for p in run.probes if p.ack_status != 200),
+        "max_asks_in_flight": run.max_asks_in_flight,
+        "peak_rss_mb": run.peak_rss_mb,
+        "rss_before_mb": run.rss_before_mb,
+        "cpu_s_total": round(run.cpu_s, 3),
+        "cpu_s_per_question": round(run.cpu_s / max(1, len(run.probes)), 5),
+        "wall_s": round(run.wall_s, 2),
+    }
+
+
+def _versus(streamed: PhaseRun, baseline: PhaseRun) -> dict[str, Any]:
+    ratios = [
+        time_to_first_text(s) / time_to_first_text(b)
+        for s, b in zip(streamed.probes, baseline.probes, strict=True)
+        if time_to_first_text(b) > 0
+    ]
+    ours = _each(streamed.probes, time_to_first_text)
+    theirs = _each(baseline.probes, time_to_first_text)
+    medians = (ours["p50"], theirs["p50"])
+    return {
+        "streamed_first_text_ms": ours,
+        "baseline_first_text_ms": theirs,
+        "ratio": distribution(ratios, digits=3),
+        "ratio_of_medians": _ratio(*medians),
+    }
+
+
+def _ratio(a: float | int | None, b: float | int | None) -> float | None:
+    if a is None or b is None or b == 0:
+        return None
+    return round(a / b, 3)
+
+
+# --- targets ------------------------------------------------------------------------------------
+
+
+def targets(figs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target of the issue, the measured value and whether it is met."""
+    rows: list[dict[str, Any]] = []
+    for phase in STREAMED:
+        rows += [
+            _target(f"ack p99 ({phase})", figs["ack_latency_ms"][phase]["p99"], "< 100 ms", 100),
+            _target(
+                f"first-text overhead p95 ({phase})",
+                figs["first_text_overhead_ms"][phase]["p95"],
+                "< 150 ms",
+                150,
+            ),
+            _target(
+                f"last chunk to final edit p95 ({phase})",
+                figs["last_chunk_to_final_ms"][phase]["p95"],
+                "< 1500 ms",
+                1500,
+            ),
+        ]
+    cache, scale = figs["cache_hit"], figs["scale"]
+    rows.append(_target("cache hit p95", cache["event_to_final_ms"]["p95"], "< 100 ms", 100))
+    rows.append(_exact("cache hit Ask calls", cache["ask_calls"], 0))
+    rows.append(
+        _exact("burst answered completely", scale["answered_completely"], scale["questions"])
+    )
+    rows.append(_exact("burst final answers lost to 429", scale["lost_to_429"], 0))
+    rows.append(_target("burst peak RSS (MB)", scale["peak_rss_mb"], "< 200 MB", 200))
+    return rows
+
+
+def _target(name: str, value: float | None, text: str, limit: float) -> dict[str, Any]:
+    met = value is not None and not math.isnan(value) and value < limit
+    return {"name": name, "value": value, "target": text, "met": met}
+
+
+def _exact(name: str, value: int, wanted: int) -> dict[str, Any]:
+    return {"name": name, "value": value, "target": f"= {wanted}", "met": value == wanted}
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def write_json(result: dict[str, Any], path: Path) -> None:
+    """Write the result as indented JSON, creating the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+LABEL = 50
+
+
+def _cell(value: object, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _dist_line(label: str, dist: Distribution, digits: int = 1) -> str:
+    stats = "".join(f"{_cell(dist[k], digits):>9}" for k in ("p50", "p95", "p99", "max"))
+    return f"  {label:<{LABEL}}{_cell(dist['n']):>5}{stats}"
+
+
+def _distribution_lines(figs: dict[str, Any]) -> list[str]:
+    lines = [f"  {'distribution':<{LABEL}}{'n':>5}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}"]
+    for phase in STREAMED:
+        parts = figs["first_text_overhead_ms"]["parts"][phase]
+        lines += [
+            _dist_line(f"1 ack latency ms ({phase})", figs["ack_latency_ms"][phase]),
+            _dist_line(
+                f"2 first-text overhead ms ({phase})", figs["first_text_overhead_ms"][phase]
+            ),
+            _dist_line("    event -> Ask request ms", parts["event_to_ask_ms"]),
+            _dist_line("    first chunk -> text in Slack ms", parts["first_chunk_to_text_ms"]),
+            _dist_line(
+                f"    only the {parts['replies_streamed']} replies streamed ms",
+                parts["streamed_replies_overhead_ms"],
+            ),
+            _dist_line(
+                f"3 last chunk -> final edit ms ({phase})", figs["last_chunk_to_final_ms"][phase]
+            ),
+        ]
+    lines.append(
+        _dist_line("4 cache hit: event -> final answer ms", figs["cache_hit"]["event_to_final_ms"])
+    )
+    for phase in STREAMED:
+        versus = figs["baseline"][phase]
+        lines += [
+            _dist_line(f"6 first text ms, streamed ({phase})", versus["streamed_first_text_ms"]),
+            _dist_line(f"6 first text ms, baseline ({phase})", versus["baseline_first_text_ms"]),
+            _dist_line(f"6 ratio streamed/baseline ({phase})", versus["ratio"], digits=3),
+        ]
+    return lines
+
+
+def _scalar_lines(figs: dict[str, Any]) -> list[str]:
+    scale, cache = figs["scale"], figs["cache_hit"]
+    pairs = [
+        ("4 cache hit: Ask calls", cache["ask_calls"]),
+        (
+            "5 burst questions (max Asks in flight)",
+            f"{scale['questions']} ({scale['max_asks_in_flight']})",
+        ),
+        ("5 answered completely", scale["answered_completely"]),
+        ("5 final answers lost to 429", scale["lost_to_429"]),
+        ("5 Slack 429s (by method)", f"{scale['slack_429s']} {scale['slack_429s_by_method']}"),
+        ("5 final edits refused, posted anew", scale["final_reposts"]),
+        ("5 peak RSS MB (before burst)", f"{scale['peak_rss_mb']} ({scale['rss_before_mb']})"),
+        (
+            "5 CPU s per question (total, wall s)",
+            f"{scale['cpu_s_per_question']} ({scale['cpu_s_total']}, {scale['wall_s']})",
+        ),
+    ]
+    pairs += [
+        (f"6 ratio of medians streamed/baseline ({p})", figs["baseline"][p]["ratio_of_medians"])
+        for p in STREAMED
+    ]
+    return [f"  {label:<{LABEL}}{_cell(value, 3)}" for label, value in pairs]
+
+
+def _target_lines(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [f"  {'target':<{LABEL}}{'value':>10}  {'wanted':<11}met"]
+    for row in rows:
+        mark = "yes" if row["met"] else "NO"
+        lines.append(
+            f"  {row['name']:<{LABEL}}{_cell(row['value']):>10}  {row['target']:<11}{mark}"
+        )
+    met = sum(row["met"] for row in rows)
+    lines.append(f"  {met}/{len(rows)} targets met")
+    return lines
+
+
+def render_table(result: dict[str, Any]) -> str:
+    """The result as a plain-text report."""
+    machine = result["machine"]
+    head = (
+        f"bench: {machine['platform']}, {machine['cpu_count']} CPUs ({machine['processor']}), "
+        f"Python {machine['python']}; load average {machine['load_average']}; "
+        f"run took {result['duration_s']} s\n"
+        f"code: {machine['code']['commit']}, uncommitted: {machine['code']['uncommitted']}"
+    )
+    figs = result["figures"]
+    sections = [
+        [head],
+        _distribution_lines(figs),
+        _scalar_lines(figs),
+        _target_lines(result["targets"]),
+        _notes(result),
+    ]
+    return "\n\n".join("\n".join(lines) for lines in sections if lines)
+
+
+def _notes(result: dict[str, Any]) -> list[str]:
+    lines = [f"  log {count}x  {text}" for text, count in result["bot_logs"].items()]
+    lines += [f"  problem: {text}" for text in result["problems"][:10]]
+    return lines

@@ -1,0 +1,237 @@
+"""manifest.yml against the code: the events, command, scopes and URLs the app really uses."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+import yaml
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.app import create_app
+from bot.deps import Deps, build_deps, make_slack_client
+from bot.gitbook import make_http_client
+from bot.settings import Settings
+from bot.web import EVENTS_PATH
+from handlers import direct_message, mention, slash_command
+from tests.e2e.harness import SIGNING_SECRET, TEAM, bot_env
+from tests.e2e.harness import direct_message as dm_event
+from tests.e2e.harness import mention as mention_event
+from tests.fakes.gitbook import FakeGitBook
+from tests.fakes.slack_api import FakeSlack, sign_slack_request, visible_text
+
+MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.yml"
+REQUIRED_SCOPES = {"app_mentions:read", "chat:write", "chat:write.public", "im:history", "commands"}
+
+
+def load_manifest() -> dict[str, Any]:
+    with MANIFEST_PATH.open(encoding="utf-8") as f:
+        manifest: dict[str, Any] = yaml.safe_load(f)
+    return manifest
+
+
+MANIFEST = load_manifest()
+MANIFEST_EVENTS: list[str] = list(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
+
+
+# --- the manifest alone ---------------------------------------------------------------------------
+
+
+def test_bot_events_are_exactly_the_events_the_code_handles() -> None:
+    assert sorted(MANIFEST_EVENTS) == sorted({mention.EVENT, direct_message.MANIFEST_EVENT})
+    assert len(MANIFEST_EVENTS) == len(set(MANIFEST_EVENTS))
+
+
+def test_slash_command_is_the_one_the_code_answers() -> None:
+    commands = [c["command"] for c in MANIFEST["features"]["slash_commands"]]
+    assert commands == [slash_command.COMMAND]
+
+
+def test_interactivity_is_enabled() -> None:
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_scopes_are_exactly_what_the_code_needs() -> None:
+    scopes = MANIFEST["oauth_config"]["scopes"]["bot"]
+    assert set(scopes) == REQUIRED_SCOPES
+    assert len(scopes) == len(set(scopes))
+    assert "user" not in MANIFEST["oauth_config"]["scopes"]  # no user token is ever used
+
+
+def test_every_request_url_is_the_events_endpoint() -> None:
+    urls = [
+        MANIFEST["settings"]["event_subscriptions"]["request_url"],
+        MANIFEST["settings"]["interactivity"]["request_url"],
+        *(c["url"] for c in MANIFEST["features"]["slash_commands"]),
+    ]
+    assert all(url.startswith("https://") and url.endswith(EVENTS_PATH) for url in urls), urls
+
+
+def test_display_information_fits_slacks_limits() -> None:
+    info = MANIFEST["display_information"]
+    assert 1 <= len(info["name"]) <= 35
+    assert 1 <= len(info["description"]) <= 140
+
+
+def test_direct_messages_can_be_sent_to_the_bot() -> None:
+    # message.im is only delivered when people can write in the app's Messages tab.
+    home = MANIFEST["features"]["app_home"]
+    assert home["messages_tab_enabled"] is True
+    assert home["messages_tab_read_only_enabled"] is False
+
+
+# --- the manifest against the real Bolt app -------------------------------------------------------
+
+
+@dataclass
+class BuiltApp:
+    app: AsyncApp
+    deps: Deps
+    slack: FakeSlack
+
+    async def dispatch(self, body: str, content_type: str) -> int:
+        headers = {"content-type": content_type, **sign_slack_request(body, SIGNING_SECRET)}
+        response = await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        return int(response.status)
+
+    async def event(self, event: dict[str, Any]) -> int:
+        payload = {
+            "type": "event_callback",
+            "team_id": TEAM,
+            "api_app_id": "A1",
+            "event_id": f"Ev{time.monotonic_ns()}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+            "event": {**event, "event_ts": event.get("ts") or event.get("event_ts")},
+        }
+        return await self.dispatch(json.dumps(payload), "application/json")
+
+    async def command(self, command: str, text: str, key: str) -> int:
+        form = {
+            "command": command,
+            "text": text,
+            "user_id": "U0ASKER7",
+            "channel_id": "C0CHAN9",
+            "team_id": TEAM,
+            "trigger_id": "tr1",
+            "response_url": self.slack.response_url(key),
+            "api_app_id": "A1",
+        }
+        return await self.dispatch(urlencode(form), "application/x-www-form-urlencoded")
+
+    async def click(self, action_id: str, value: str, key: str) -> int:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "test"},
+            "user": {"id": "U0ASKER7", "team_id": TEAM},
+            "api_app_id": "A1",
+            "container": {
+                "type": "message",
+                "message_ts": "1700000000.000100",
+                "channel_id": "C0CHAN9",
+                "is_ephemeral": False,
+            },
+            "channel": {"id": "C0CHAN9"},
+            "message": {"type": "message", "ts": "1700000000.000100"},
+            "trigger_id": "tr1",
+            "response_url": self.slack.response_url(key),
+            "actions": [
+                {"action_id": action_id, "block_id": "b", "value": value, "type": "button"}
+            ],
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.dispatch(body, "application/x-www-form-urlencoded")
+
+
+@pytest.fixture
+async def built(fake_slack: FakeSlack, fake_gitbook: FakeGitBook) -> AsyncIterator[BuiltApp]:
+    fake_gitbook.add_site_space("space_1", "https://docs.example.com/")
+    fake_gitbook.add_page("space_1", "page_1", "Getting started", "getting-started")
+    settings = Settings.from_env(bot_env(fake_slack, fake_gitbook))
+    async with make_http_client(settings.gitbook) as http, aiohttp.ClientSession() as session:
+        deps = build_deps(
+            settings,
+            http=http,
+            slack=make_slack_client(settings, session),
+            redis_client=None,
+            edit_interval=0.02,
+        )
+        yield BuiltApp(create_app(settings, deps), deps, fake_slack)
+        await deps.replies.drain(5.0)
+        await deps.tasks.join(grace_seconds=2.0)
+
+
+def _event_for(name: str) -> dict[str, Any]:
+    """A person's event of the manifest's kind (`message.im` is a `message` in an IM)."""
+    if name == "app_mention":
+        return mention_event("how do I start?")
+    if name == "message.im":
+        return dm_event("how do I start?")
+    raise AssertionError(f"no sample payload for manifest event {name!r}")
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, id=name) for name in MANIFEST_EVENTS])
+async def test_each_manifest_event_is_handled_and_answered(built: BuiltApp, name: str) -> None:
+    event = _event_for(name)
+    assert await built.event(event) == 200
+    await built.slack.wait_until(
+        lambda: any(
+            "Sources" in visible_text(m) and m["channel"] == event["channel"]
+            for m in built.slack.messages.values()
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        pytest.param(
+            {
+                "type": "reaction_added",
+                "user": "U0ASKER7",
+                "reaction": "thumbsup",
+                "item": {"type": "message", "channel": "C0CHAN9", "ts": "1700000000.000100"},
+                "event_ts": "1700000001.000100",
+            },
+            id="reaction_added",
+        ),
+        pytest.param(
+            {"type": "app_home_opened", "user": "U0ASKER7", "channel": "D0DM1", "tab": "home"},
+            id="app_home_opened",
+        ),
+        pytest.param(
+            {"type": "member_joined_channel", "user": "U0ASKER7", "channel": "C0CHAN9"},
+            id="member_joined_channel",
+        ),
+    ],
+)
+async def test_event_outside_the_manifest_is_not_handled(
+    built: BuiltApp, event: dict[str, Any]
+) -> None:
+    assert event["type"] not in {e.split(".")[0] for e in MANIFEST_EVENTS}
+    event.setdefault("event_ts", f"{int(time.time())}.000001")
+    assert await built.event(event) == 404
+    assert built.slack.messages == {}
+
+
+async def test_manifest_slash_command_is_handled_and_another_is_not(built: BuiltApp) -> None:
+    (command,) = [c["command"] for c in MANIFEST["features"]["slash_commands"]]
+    assert await built.command(command, "how do I start?", "cmd-manifest") == 200
+    await built.slack.wait_until(lambda: len(built.slack.webhooks_to("cmd-manifest")) == 1)
+    assert "Hello world" in visible_text(built.slack.webhooks_to("cmd-manifest")[0].body)
+    assert await built.command("/not-in-manifest", "how do I start?", "cmd-other") == 404
+
+
+async def test_interactivity_reaches_the_button_handlers(built: BuiltApp) -> None:
+    # Share of an answer the bot no longer has: handled (200), answered with a notice.
+    assert await built.click("docsbot_share", "no-such-answer", "act-share") == 200
+    await built.slack.wait_until(lambda: len(built.slack.webhooks_to("act-share")) == 1)
+    assert await built.click("not_a_docsbot_button", "x", "act-other") == 404
