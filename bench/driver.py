@@ -9,7 +9,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -41,25 +40,34 @@ def envelope(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class ServedBot:
-    """The real app served on 127.0.0.1, and a client that posts it signed events."""
+class EventSender:
+    """Posts events to the bot signed like Slack (lives on the outside loop)."""
 
-    service: Service
-    session: aiohttp.ClientSession
+    def __init__(self, session: aiohttp.ClientSession, port: int) -> None:
+        self._session = session
+        self._url = f"http://127.0.0.1:{port}/slack/events"
 
     async def event(self, event: dict[str, Any]) -> int:
-        """Deliver one event signed like Slack; return the HTTP status of the acknowledgement."""
+        """Deliver one event; return the HTTP status of the acknowledgement."""
         body = json.dumps(envelope(event))
         headers = {"Content-Type": "application/json", **sign_slack_request(body, SIGNING_SECRET)}
-        url = f"http://127.0.0.1:{self.service.port}/slack/events"
-        async with self.session.post(url, data=body, headers=headers) as response:
+        async with self._session.post(self._url, data=body, headers=headers) as response:
             await response.read()
             return response.status
 
 
 @asynccontextmanager
-async def served_bot(fakes: Fakes, config: BenchConfig) -> AsyncIterator[ServedBot]:
+async def event_sender(port: int) -> AsyncIterator[EventSender]:
+    """A sender with as many connections as the load needs, so no event waits for one."""
+    # aiohttp rather than httpx here: httpx's pool does O(open connections) work per request.
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=10.0)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        yield EventSender(session, port)
+
+
+@asynccontextmanager
+async def served_bot(fakes: Fakes, config: BenchConfig) -> AsyncIterator[Service]:
     """Serve the real app against the fakes (its own store, prefixed keys if Redis is used)."""
     env = bot_env(fakes.slack, fakes.gitbook, GITBOOK_TIMEOUT_SECONDS=GITBOOK_TIMEOUT_S)
     if config.redis_url:
@@ -71,12 +79,8 @@ async def served_bot(fakes: Fakes, config: BenchConfig) -> AsyncIterator[ServedB
         key_prefix=f"bench:{uuid.uuid4().hex[:12]}:",
         shutdown_grace=SHUTDOWN_GRACE_S,
     )
-    # aiohttp rather than httpx for the driver: httpx's pool does O(connections) work per
-    # request, which at 200 connections would charge the driver's CPU to the bot's acks.
-    connector = aiohttp.TCPConnector(limit=0)  # no event waits for a connection
-    timeout = aiohttp.ClientTimeout(total=10.0)
-    async with service, aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        yield ServedBot(service, session)
+    async with service:
+        yield service
 
 
 async def sleep_until(moment: float) -> None:
@@ -84,11 +88,11 @@ async def sleep_until(moment: float) -> None:
     await asyncio.sleep(max(0.0, moment - time.monotonic()))
 
 
-async def send_question(bot: ServedBot, probe: Probe, *, text: str | None = None) -> None:
+async def send_question(sender: EventSender, probe: Probe) -> None:
     """Mention the bot with the probe's question in its channel; time the acknowledgement."""
-    event = mention(text or probe.question, channel=probe.channel, user=probe.user)
+    event = mention(probe.question, channel=probe.channel, user=probe.user)
     probe.t_event = time.monotonic()
-    probe.ack_status = await bot.event(event)
+    probe.ack_status = await sender.event(event)
     probe.t_ack = time.monotonic()
 
 
@@ -114,3 +118,22 @@ async def wait_answered(observer: Observer, timeout_s: float) -> None:
     while observer.pending and time.monotonic() < end:
         await asyncio.sleep(POLL_S)
         observer.update()
+
+
+async def ask_together(
+    observer: Observer, port: int, probes: list[Probe], spacing_s: float, timeout_s: float
+) -> None:
+    """Send probe i at i * spacing_s, then wait (at most timeout_s) for every final answer."""
+    async with event_sender(port) as sender:
+        await staggered(probes, spacing_s, lambda probe: send_question(sender, probe))
+        await wait_answered(observer, timeout_s)
+
+
+async def ask_one_by_one(
+    observer_of: Callable[[Probe], Observer], port: int, probes: list[Probe], timeout_s: float
+) -> None:
+    """Send each probe once the previous one was answered (or timeout_s passed)."""
+    async with event_sender(port) as sender:
+        for probe in probes:
+            await send_question(sender, probe)
+            await wait_answered(observer_of(probe), timeout_s)

@@ -3,20 +3,24 @@
 - streamed: questions arrive spaced out (steady) or all together (burst) and stream into Slack;
 - cache: questions answered once, then asked again in other channels;
 - baseline: the same questions answered the non-streaming way, whole answer then one post.
+
+The fakes and the load driver run in the `OutsideWorld` thread; the bot (and the baseline's
+answerer, which stands in for a non-streaming bot) on the main thread.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bench.config import AnswerShape, BenchConfig
-from bench.driver import send_question, served_bot, staggered, wait_answered
+from bench.config import BenchConfig
+from bench.driver import ask_one_by_one, ask_together, served_bot, staggered, wait_answered
 from bench.fakes import Fakes, started_fakes
 from bench.probes import (
     Observer,
@@ -28,6 +32,7 @@ from bench.probes import (
     script_answers,
 )
 from bench.system import Deadline, Usage, current_rss_mb, peak_rss_mb
+from bench.world import OutsideWorld
 from bot.gitbook import GitBookClient, make_http_client
 from bot.models import AnswerSnapshot
 from bot.settings import GitBookSettings, Secret
@@ -44,8 +49,7 @@ class PhaseRun:
 
     name: str
     probes: list[Probe]
-    wall_s: float = 0.0
-    cpu_s: float = 0.0
+    usage: Usage = field(default_factory=Usage.zero)  # bot thread and process, during the phase
     rss_before_mb: float | None = None
     peak_rss_mb: float = 0.0
     slack_429s: dict[str, int] = field(default_factory=dict)
@@ -56,101 +60,108 @@ class PhaseRun:
     problems: list[str] = field(default_factory=list)
 
 
-def _record_fakes(run: PhaseRun, fakes: Fakes) -> None:
+async def streamed_phase(
+    world: OutsideWorld,
+    config: BenchConfig,
+    name: str,
+    count: int,
+    spacing_s: float,
+    deadline: Deadline,
+) -> PhaseRun:
+    """Ask count questions through the bot, one every spacing_s, and watch them stream."""
+    run = PhaseRun(name, make_probes(name[0], count, config.shape))  # same as its baseline's
+    settle = BURST_SETTLE_S if name == "burst" else SETTLE_S
+    timeout = spacing_s * count + config.shape.duration_s + settle
+    async with world.inside(started_fakes(config)) as fakes:
+        script_answers(fakes.gitbook, run.probes, config.shape)
+        observer = Observer(fakes.slack, run.probes)
+        async with served_bot(fakes, config) as service:
+            run.rss_before_mb = current_rss_mb()
+            before = Usage.now()
+            wait = min(timeout, deadline.remaining(SHUTDOWN_RESERVE_S))
+            await world.run(ask_together(observer, service.port, run.probes, spacing_s, wait))
+            run.usage = Usage.now() - before
+            run.peak_rss_mb = peak_rss_mb()
+        observer.update()  # answers closed while the bot shut down
+        _finish(run, fakes)
+    return run
+
+
+def repeat_of(probe: Probe) -> Probe:
+    """The same question asked elsewhere, written differently but equal once normalized."""
+    qid = probe.qid + "r"
+    return replace(
+        probe,
+        qid=qid,
+        channel=f"C{qid.upper()}",
+        user=f"U{qid.upper()}",
+        question=probe.question.lower().rstrip("?") + "  ??",
+    )
+
+
+async def cache_phase(world: OutsideWorld, config: BenchConfig, deadline: Deadline) -> PhaseRun:
+    """Answer questions once (quickly), then time the same questions served from the cache."""
+    quick = replace(config.shape, first_chunk_s=0.0, chunks=1, chunk_gap_s=0.0)
+    warm = make_probes("w", config.cache_questions, quick)
+    run = PhaseRun("cache", [repeat_of(probe) for probe in warm])
+    async with world.inside(started_fakes(config)) as fakes:
+        script_answers(fakes.gitbook, warm, quick)
+        async with served_bot(fakes, config) as service:
+            wait = deadline.remaining(SHUTDOWN_RESERVE_S)
+            await world.run(ask_together(Observer(fakes.slack, warm), service.port, warm, 0, wait))
+            asks_before = len(fakes.gitbook.ask_requests)
+            before = Usage.now()
+            wait = min(CACHE_WAIT_S, deadline.remaining(SHUTDOWN_RESERVE_S))
+            # One at a time: the latency of a hit, not of a queue.
+            observer_of = _single_observer(fakes)
+            await world.run(ask_one_by_one(observer_of, service.port, run.probes, wait))
+            run.usage = Usage.now() - before
+            run.peak_rss_mb = peak_rss_mb()
+        _finish(run, fakes)
+        run.ask_calls = len(fakes.gitbook.ask_requests) - asks_before
+    return run
+
+
+def _single_observer(fakes: Fakes) -> Callable[[Probe], Observer]:
+    return lambda probe: Observer(fakes.slack, [probe])
+
+
+async def baseline_phase(
+    world: OutsideWorld,
+    config: BenchConfig,
+    of: str,
+    count: int,
+    spacing_s: float,
+    deadline: Deadline,
+) -> PhaseRun:
+    """Answer a streamed phase's questions without streaming: the whole answer, then one post."""
+    run = PhaseRun(f"baseline-{of}", make_probes(of[0], count, config.shape))
+    async with world.inside(started_fakes(config)) as fakes:
+        script_answers(fakes.gitbook, run.probes, config.shape)
+        settings = _gitbook_settings(fakes)
+        async with make_http_client(settings) as http, aiohttp.ClientSession() as session:
+            answerer = _WholeAnswer(GitBookClient(http, settings), fakes, session)
+            before = Usage.now()
+            await staggered(run.probes, spacing_s, answerer.answer)
+            observer = Observer(fakes.slack, run.probes)
+            await wait_answered(observer, deadline.remaining(SHUTDOWN_RESERVE_S))
+            run.usage = Usage.now() - before
+        _finish(run, fakes)
+    return run
+
+
+def _finish(run: PhaseRun, fakes: Fakes) -> None:
     slack, gitbook = fakes.slack, fakes.gitbook
+    add_gitbook_times(gitbook, run.probes)
+    check_complete(slack, run.probes)
     run.slack_429s = dict(slack.count_429)
     run.limited = limited_channels(slack)
-    run.reposts = sum(1 for s in slack.accepted if s.call.method == "chat.delete")
+    run.reposts = sum(1 for stamp in slack.accepted if stamp.call.method == "chat.delete")
     run.ask_calls = len(gitbook.ask_requests)
     run.max_asks_in_flight = gitbook.max_ask_in_flight
     run.problems = [f"slack refused {r.method}: {r.error} ({r.detail})" for r in slack.refusals]
     run.problems += [f"gitbook schema: {e}" for e in gitbook.schema_errors]
     run.problems += [f"gitbook handler: {e}" for e in gitbook.server_errors]
-
-
-async def streamed_phase(
-    config: BenchConfig, name: str, count: int, spacing_s: float, deadline: Deadline
-) -> PhaseRun:
-    """Ask count questions through the bot, one every spacing_s, and watch them stream."""
-    run = PhaseRun(name, make_probes(name[0], count, config.shape))  # same as its baseline
-    expected = spacing_s * count + config.shape.duration_s
-    settle = BURST_SETTLE_S if name == "burst" else SETTLE_S
-    async with started_fakes(config) as fakes:
-        script_answers(fakes.gitbook, run.probes, config.shape)
-        async with served_bot(fakes, config) as bot:
-            observer = Observer(fakes.slack, run.probes)
-            run.rss_before_mb = current_rss_mb()
-            before = Usage.now()
-            await staggered(run.probes, spacing_s, lambda p: send_question(bot, p))
-            await wait_answered(
-                observer, min(expected + settle, deadline.remaining(SHUTDOWN_RESERVE_S))
-            )
-            after = Usage.now()
-            run.peak_rss_mb = peak_rss_mb()
-        observer.update()  # answers closed while the bot shut down
-        _finish(run, fakes, before, after)
-    return run
-
-
-def _finish(run: PhaseRun, fakes: Fakes, before: Usage, after: Usage) -> None:
-    run.cpu_s = after.cpu_s - before.cpu_s
-    run.wall_s = after.wall_s - before.wall_s
-    add_gitbook_times(fakes.gitbook, run.probes)
-    check_complete(fakes.slack, run.probes)
-    _record_fakes(run, fakes)
-
-
-def repeat_of(probe: Probe) -> Probe:
-    """The same question asked again elsewhere, differently written but the same once normalized."""
-    qid = probe.qid + "r"
-    question = probe.question.lower().rstrip("?") + "  ??"
-    return replace(
-        probe, qid=qid, channel=f"C{qid.upper()}", user=f"U{qid.upper()}", question=question
-    )
-
-
-async def cache_phase(config: BenchConfig, deadline: Deadline) -> PhaseRun:
-    """Answer questions once (quickly), then time the same questions served from the cache."""
-    quick = AnswerShape(
-        first_chunk_s=0.0, chunks=1, chunk_gap_s=0.0, answer_chars=config.shape.answer_chars
-    )
-    warm = make_probes("w", config.cache_questions, quick)
-    run = PhaseRun("cache", [repeat_of(probe) for probe in warm])
-    async with started_fakes(config) as fakes:
-        script_answers(fakes.gitbook, warm, quick)
-        async with served_bot(fakes, config) as bot:
-            await staggered(warm, 0.0, lambda p: send_question(bot, p))
-            await wait_answered(Observer(fakes.slack, warm), deadline.remaining(SHUTDOWN_RESERVE_S))
-            asks_before = len(fakes.gitbook.ask_requests)
-            before = Usage.now()
-            for probe in run.probes:  # one at a time: the latency of a hit, not of a queue
-                await send_question(bot, probe, text=probe.question)
-                wait = min(CACHE_WAIT_S, deadline.remaining(SHUTDOWN_RESERVE_S))
-                await wait_answered(Observer(fakes.slack, [probe]), wait)
-            after = Usage.now()
-            run.peak_rss_mb = peak_rss_mb()
-        _finish(run, fakes, before, after)
-        run.ask_calls = len(fakes.gitbook.ask_requests) - asks_before
-    return run
-
-
-async def baseline_phase(
-    config: BenchConfig, of: str, count: int, spacing_s: float, deadline: Deadline
-) -> PhaseRun:
-    """Answer a streamed phase's questions without streaming: the whole answer, then one post."""
-    run = PhaseRun(f"baseline-{of}", make_probes(of[0], count, config.shape))
-    async with started_fakes(config) as fakes:
-        script_answers(fakes.gitbook, run.probes, config.shape)
-        settings = _gitbook_settings(fakes)
-        async with make_http_client(settings) as http, aiohttp.ClientSession() as session:
-            answerer = _WholeAnswer(GitBookClient(http, settings), fakes, session)
-            observer = Observer(fakes.slack, run.probes)
-            before = Usage.now()
-            await staggered(run.probes, spacing_s, answerer.answer)
-            await wait_answered(observer, deadline.remaining(SHUTDOWN_RESERVE_S))
-            after = Usage.now()
-        _finish(run, fakes, before, after)
-    return run
 
 
 def _gitbook_settings(fakes: Fakes) -> GitBookSettings:
@@ -164,7 +175,7 @@ def _gitbook_settings(fakes: Fakes) -> GitBookSettings:
 
 
 class _WholeAnswer:
-    """The non-streaming way: read Ask to the end through the bot's client, then post once."""
+    """The non-streaming way: read Ask to the end with the bot's client, then post once."""
 
     def __init__(
         self, gitbook: GitBookClient, fakes: Fakes, session: aiohttp.ClientSession

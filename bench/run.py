@@ -10,14 +10,15 @@ from bench.config import BenchConfig
 from bench.phases import baseline_phase, cache_phase, streamed_phase
 from bench.report import Runs, figures, targets
 from bench.system import Deadline, counted_logs, machine_info
+from bench.world import OutsideWorld
 
 
 async def run_bench(config: BenchConfig) -> dict[str, Any]:
     """Run every phase and return the result: machine, config, figures, targets, logs."""
     started = time.monotonic()
-    with counted_logs() as logs:
+    with counted_logs() as logs, OutsideWorld() as world:
         async with asyncio.timeout(config.deadline_s):
-            runs = await _run_phases(config, Deadline(config.deadline_s))
+            runs = await _run_phases(world, config, Deadline(config.deadline_s))
     figs = figures(runs)
     phases = (runs.steady, runs.burst, runs.cache, runs.baseline_steady, runs.baseline_burst)
     return {
@@ -31,18 +32,13 @@ async def run_bench(config: BenchConfig) -> dict[str, Any]:
     }
 
 
-async def _run_phases(config: BenchConfig, deadline: Deadline) -> Runs:
+async def _run_phases(world: OutsideWorld, config: BenchConfig, deadline: Deadline) -> Runs:
     # The burst goes last: if Slack's limits hold it up, the other phases still have their time.
-    burst_spacing = config.scale_ramp_s / config.scale_questions
-    steady = await streamed_phase(
-        config, "steady", config.steady_questions, config.steady_spacing_s, deadline
-    )
-    baseline_steady = await baseline_phase(
-        config, "steady", config.steady_questions, config.steady_spacing_s, deadline
-    )
-    cache = await cache_phase(config, deadline)
-    baseline_burst = await baseline_phase(
-        config, "burst", config.scale_questions, burst_spacing, deadline
-    )
-    burst = await streamed_phase(config, "burst", config.scale_questions, burst_spacing, deadline)
-    return Runs(steady, burst, cache, baseline_steady, baseline_burst)
+    steady = (config.steady_questions, config.steady_spacing_s, deadline)
+    burst = (config.scale_questions, config.scale_ramp_s / config.scale_questions, deadline)
+    steady_run = await streamed_phase(world, config, "steady", *steady)
+    baseline_steady = await baseline_phase(world, config, "steady", *steady)
+    cache = await cache_phase(world, config, deadline)
+    baseline_burst = await baseline_phase(world, config, "burst", *burst)
+    burst_run = await streamed_phase(world, config, "burst", *burst)
+    return Runs(steady_run, burst_run, cache, baseline_steady, baseline_burst)

@@ -40,7 +40,7 @@ def machine_info() -> dict[str, Any]:
 def code_version() -> dict[str, Any]:
     """The commit the bot was measured at and its uncommitted files (read-only git calls)."""
     root = Path(__file__).resolve().parent.parent
-    head = _git(root, "rev-parse", "HEAD")
+    head = (_git(root, "rev-parse", "HEAD") or "").strip() or None
     # --no-optional-locks: status must not refresh (write) the index.
     status = _git(root, "--no-optional-locks", "status", "--porcelain", "--", "bot", "handlers")
     changed = [line[3:] for line in (status or "").splitlines() if line.strip()]
@@ -54,7 +54,7 @@ def _git(root: Path, *args: str) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return done.stdout.strip()
+    return done.stdout
 
 
 def _version(name: str) -> str | None:
@@ -76,15 +76,28 @@ def _cpu_model() -> str:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """CPU seconds (user + system) and wall time at one moment."""
+    """CPU seconds (user + system) of the calling thread and of the process, and wall time."""
 
-    cpu_s: float
+    thread_cpu_s: float
+    process_cpu_s: float
     wall_s: float
 
     @classmethod
     def now(cls) -> Usage:
+        """Now, for the calling thread (the bot's, when called from the main loop)."""
         own = resource.getrusage(resource.RUSAGE_SELF)
-        return cls(cpu_s=own.ru_utime + own.ru_stime, wall_s=time.monotonic())
+        return cls(time.thread_time(), own.ru_utime + own.ru_stime, time.monotonic())
+
+    @classmethod
+    def zero(cls) -> Usage:
+        return cls(0.0, 0.0, 0.0)
+
+    def __sub__(self, other: Usage) -> Usage:
+        return Usage(
+            self.thread_cpu_s - other.thread_cpu_s,
+            self.process_cpu_s - other.process_cpu_s,
+            self.wall_s - other.wall_s,
+        )
 
 
 def peak_rss_mb() -> float:

@@ -44,6 +44,7 @@ PLACEHOLDER_TEXT = "🔎 Searching the docs…"
 WRITING_TEXT = "✍️ Writing…"
 STATUS_TEXT = "is searching the docs…"
 GENERIC_ERROR = "Sorry, something went wrong while answering. Please try again."
+RESTART_NOTICE = "The bot restarted before finishing this answer. Please try again."
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,15 @@ def notice(text: str) -> SlackMessage:
 def error_notice(error: BotError | None = None) -> SlackMessage:
     """The message an asker sees for an error: the one place errors become text."""
     return notice(error.user_message if error is not None else GENERIC_ERROR)
+
+
+def interrupted(shown_markdown: str | None, *, restarting: bool) -> SlackMessage:
+    """A reply that stopped before its answer was complete (shutdown, or a bug)."""
+    text = RESTART_NOTICE if restarting else GENERIC_ERROR
+    if not shown_markdown:
+        return notice(text)
+    body = draft(shown_markdown).blocks[0]["text"]
+    return _message(text, [MarkdownBlock(text=body), _context(f"⚠️ {text}")])
 
 
 def placeholder() -> SlackMessage:
@@ -161,9 +171,10 @@ def _sources_block(answer: Answer) -> SectionBlock:
 
 
 def _button(label: str, action_id: str, value: str) -> ButtonElement:
+    label = defang(label)  # before truncating: defanging lengthens the text
     if len(label) > BUTTON_LABEL_LIMIT:
         label = label[: BUTTON_LABEL_LIMIT - 1] + "…"
-    return ButtonElement(text=defang(label), action_id=action_id, value=value[:2000])
+    return ButtonElement(text=label, action_id=action_id, value=value[:2000])
 
 
 def _buttons(answer: Answer, *, private: bool) -> list[Block]:

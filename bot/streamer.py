@@ -90,9 +90,12 @@ class Streamer:
         editor = asyncio.create_task(self._edit_drafts(target, ts, progress))
         try:
             final = await self._read(updates, progress)
-        except BaseException:
+        except BaseException as exc:
             await self._stop_editor(editor, progress)
-            await self._edit_or_repost(target, ts, [messages.error_notice()])
+            # Keep what the asker already read; say the answer stopped there.
+            shown = progress.shown.markdown if progress.shown else None
+            notice = messages.interrupted(shown, restarting=isinstance(exc, asyncio.CancelledError))
+            await self._edit_or_repost(target, ts, [notice])
             raise
         finally:
             await self._set_status(target, "")
@@ -107,8 +110,9 @@ class Streamer:
         await self._set_status(target, messages.STATUS_TEXT)
         try:
             final = await self._read(updates, _Progress())
-        except BaseException:
-            await self.post(target, messages.error_notice())
+        except BaseException as exc:
+            restarting = isinstance(exc, asyncio.CancelledError)
+            await self.post(target, messages.interrupted(None, restarting=restarting))
             raise
         finally:
             await self._set_status(target, "")

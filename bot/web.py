@@ -36,13 +36,13 @@ def build_web_app(
 def _events_handler(bolt: AsyncApp, verifier: SignatureVerifier) -> Any:
     async def slack_events(request: web.Request) -> web.Response:
         body = await request.text()
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not timestamp.isdigit():
+            return web.json_response({"error": "invalid request"}, status=401)
         if not _well_formed(body):
             # Bolt would fail to parse it; answer 401 or 400 as a signed request deserves.
-            signed = verifier.is_valid(
-                body,
-                request.headers.get("X-Slack-Request-Timestamp", ""),
-                request.headers.get("X-Slack-Signature", ""),
-            )
+            signature = request.headers.get("X-Slack-Signature", "")
+            signed = verifier.is_valid(body, timestamp, signature)
             return web.json_response({"error": "malformed request"}, status=400 if signed else 401)
         bolt_request = AsyncBoltRequest(
             body=body, query=request.query_string, headers=dict(request.headers)
@@ -67,4 +67,8 @@ def _is_json_object_with_type(text: str) -> bool:
         data = json.loads(text)
     except ValueError:
         return False
-    return isinstance(data, dict) and isinstance(data.get("type"), str)
+    if not (isinstance(data, dict) and isinstance(data.get("type"), str)):
+        return False
+    event = data.get("event")
+    is_callback = data["type"] == "event_callback"
+    return not is_callback or (isinstance(event, dict) and isinstance(event.get("type"), str))
