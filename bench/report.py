@@ -299,6 +299,7 @@ def render_table(result: dict[str, Any]) -> str:
 
 
 def _notes(result: dict[str, Any]) -> list[str]:
-    lines = [f"  log {count}x  {text}" for text, count in result["bot_logs"].items()]
+    examples = result["bot_log_examples"]
+    lines = [f"  log {n}x  {examples.get(kind, kind)}" for kind, n in result["bot_logs"].items()]
     lines += [f"  problem: {text}" for text in result["problems"][:10]]
     return lines

@@ -28,6 +28,7 @@ async def run_bench(config: BenchConfig) -> dict[str, Any]:
         "figures": figs,
         "targets": targets(figs),
         "bot_logs": dict(logs.counts.most_common()),
+        "bot_log_examples": logs.examples,
         "problems": [f"{run.name}: {text}" for run in phases for text in run.problems],
     }
 

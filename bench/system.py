@@ -122,9 +122,23 @@ class LogCounter(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
         self.counts: Counter[str] = Counter()
+        self.examples: dict[str, str] = {}  # the first record of each kind, formatted
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.counts[f"{record.levelname} {record.name}: {record.msg}"] += 1
+        kind = f"{record.levelname} {record.name}: {record.msg}"
+        self.counts[kind] += 1
+        if kind not in self.examples:
+            self.examples[kind] = _first_line(record)
+
+
+def _first_line(record: logging.LogRecord) -> str:
+    try:
+        text = record.getMessage()
+    except (TypeError, ValueError):
+        text = str(record.msg)
+    if record.exc_info and record.exc_info[1] is not None:
+        text += f" [{record.exc_info[1]!r}]"
+    return text[:300]
 
 
 @contextmanager

@@ -8,7 +8,6 @@ import sys
 from bot import cli
 from bot.errors import ConfigError, StartupError
 from bot.logs import configure_logging
-from bot.service import serve
 from bot.settings import Settings, environment
 
 USAGE = 'usage: python -m bot            serve Slack\n       python -m bot ask "question"'
@@ -27,6 +26,8 @@ def main(argv: list[str]) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 1
     configure_logging(settings.log_level)
+    from bot.service import serve  # the service's imports are heavy; `ask` does not need them
+
     try:
         asyncio.run(serve(settings))
     except StartupError as exc:

@@ -17,11 +17,13 @@ from urllib.parse import quote
 from bot.cache import AnswerArchive, AnswerCache
 from bot.conversation import ThreadHistory
 from bot.errors import EmptyQuestion, GitBookError, QuestionTooLong
+from bot.flight import Flight
 from bot.gitbook import QUESTION_LIMIT, GitBookClient
 from bot.insights import Insights
 from bot.models import Answer, AnswerSnapshot, AnswerUpdate, Draft, Outcome, Question
 from bot.render import rewrite_links
 from bot.sources import SiteDirectory
+from bot.tasks import BackgroundTasks
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ class AnswerService:
         archive: AnswerArchive,
         insights: Insights,
         history: ThreadHistory,
+        tasks: BackgroundTasks,
     ) -> None:
         self._gitbook = gitbook
         self._directory = directory
@@ -68,6 +71,8 @@ class AnswerService:
         self._archive = archive
         self._insights = insights
         self._history = history
+        self._tasks = tasks
+        self._flights: dict[str, Flight] = {}
 
     async def answer(self, question: Question) -> AsyncGenerator[AnswerUpdate, None]:
         """Yield drafts as GitBook writes, then the final answer (raises QuestionError first)."""
@@ -75,15 +80,41 @@ class AnswerService:
         self._insights.question_asked(question)
         final = await self._cached(question)
         if final is None:
-            attempt = _Attempt()
-            async for draft in self._ask_with_retry(question, attempt):
-                yield draft
-            final = await self._finish(question, attempt)
-            if final.outcome is Outcome.ANSWERED:
-                await self._cache.put(final)
+            async with aclosing(self._flight(question).follow()) as updates:
+                async for update in updates:
+                    if isinstance(update, Answer):
+                        final = update
+                        break
+                    yield update
+        assert final is not None  # a flight ends with an answer or raises
         await self._archive.save(final)
         await self._remember(question, final)
         yield final
+
+    def _flight(self, question: Question) -> Flight:
+        # Questions with thread context or a Refresh are their own; identical others share.
+        shareable = not (question.goal or question.refresh)
+        key = self._cache.key(question.text) if shareable else uuid.uuid4().hex
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = self._flights[key] = Flight()
+            self._tasks.spawn(self._fly(question, flight, key), name="answers.flight")
+        return flight
+
+    async def _fly(self, question: Question, flight: Flight, key: str) -> None:
+        try:
+            attempt = _Attempt()
+            async for draft in self._ask_with_retry(question, attempt):
+                flight.publish(draft)
+            final = await self._finish(question, attempt)
+            if final.outcome is Outcome.ANSWERED:
+                await self._cache.put(final)
+            flight.land(final)
+        except BaseException as exc:
+            flight.fail(exc)
+            raise
+        finally:
+            self._flights.pop(key, None)
 
     async def _with_context(self, question: Question) -> Question:
         conversation = question.asker.conversation
@@ -106,7 +137,7 @@ class AnswerService:
         async for draft in self._ask_once(question, attempt):
             yield draft
         error = attempt.error
-        if error is not None and error.transient and not attempt.shown:
+        if error is not None and _worth_retrying(error) and not attempt.shown:
             logger.info("retrying Ask once after %s", type(error).__name__)
             await asyncio.sleep(_retry_delay(error))
             attempt.error = None
@@ -152,6 +183,13 @@ def _outcome(markdown: str, error: GitBookError | None) -> Outcome:
     if error is not None:
         return Outcome.FAILED
     return Outcome.ANSWERED if markdown else Outcome.NO_ANSWER
+
+
+def _worth_retrying(error: GitBookError) -> bool:
+    # A rate limit that resets later than we would wait is not worth a second call.
+    retry_after = getattr(error, "retry_after", None)
+    too_far = retry_after is not None and retry_after > RETRY_DELAY_CAP_SECONDS
+    return error.transient and not too_far
 
 
 def _retry_delay(error: GitBookError) -> float:

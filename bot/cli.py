@@ -19,6 +19,7 @@ from bot.sources import SiteDirectory
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +50,8 @@ def run(argv: Sequence[str], environ: Mapping[str, str], out: TextIO = sys.stdou
         asyncio.run(_ask(settings, question, out))
     except GitBookError as exc:
         return _fail(f"{exc.user_message} ({exc})", EXIT_ERROR)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
     return 0
 
 

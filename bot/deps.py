@@ -74,7 +74,7 @@ def build_deps(
     insights = Insights(gitbook, directory, tasks, hash_key=str(settings.insights_hash_key))
     cache = AnswerCache(store, site_id=settings.gitbook.site_id, ttl=settings.cache_ttl_seconds)
     history = ThreadHistory(store)
-    answers = AnswerService(gitbook, directory, cache, archive, insights, history)
+    answers = AnswerService(gitbook, directory, cache, archive, insights, history, tasks)
     budget = EditBudget(store)
     # 429s are waited out per Retry-After by slack-sdk, and remembered by the budget.
     slack.retry_handlers.extend(retry_handlers(budget, max_retry_count=SLACK_RATE_LIMIT_RETRIES))

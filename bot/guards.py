@@ -23,7 +23,7 @@ class Deduplicator:
 
 
 class UserRateLimit:
-    """At most ``per_minute`` questions per user per minute (0 turns it off)."""
+    """At most ``per_minute`` questions per user in any 60 seconds (0 turns it off)."""
 
     def __init__(
         self, store: Store, per_minute: int, clock: Callable[[], float] = time.time
@@ -36,6 +36,10 @@ class UserRateLimit:
         """Count a question; say whether the user is still within the limit."""
         if self._per_minute <= 0:
             return True
-        minute = int(self._clock() // 60)
-        count = await self._store.incr(f"docsbot:rate:{workspace}:{user}:{minute}", 120)
-        return count <= self._per_minute
+        return await self._store.take(
+            f"docsbot:rate:{workspace}:{user}",
+            tokens=1,
+            limit=self._per_minute,
+            window=60.0,
+            now=self._clock(),
+        )

@@ -26,6 +26,7 @@ from bot.streamer import ReplyTarget, Streamer
 
 logger = logging.getLogger(__name__)
 
+UNREACHABLE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 EXPIRED = "That answer is no longer available to share. Please ask again."
 CANNOT_POST = (
     "I can't post in this channel. Invite me with `/invite @docsbot` and try again, "
@@ -79,7 +80,13 @@ class Replies:
             return
         with self._tracked():
             async with aclosing(self._answers.answer(question)) as updates:
-                await self._streamer.stream(target, updates, existing_ts=existing_ts)
+                try:
+                    await self._streamer.stream(target, updates, existing_ts=existing_ts)
+                except SlackDeliveryError as exc:
+                    if exc.error in UNREACHABLE_CHANNEL:
+                        # Tell the asker privately where Slack allows it; the boundary logs it.
+                        await self._streamer.whisper(target, question.asker.user, CANNOT_POST)
+                    raise
 
     async def privately(
         self, question: Question, respond: AsyncRespond, *, replace: bool = False

@@ -74,6 +74,15 @@ class Streamer:
             ) from exc
         return str(response["ts"])
 
+    async def whisper(self, target: ReplyTarget, user: str, text: str) -> bool:
+        """Best effort: an ephemeral note to user in the target channel; say if it landed."""
+        try:
+            await self._client.chat_postEphemeral(channel=target.channel, user=user, text=text)
+        except SlackApiError as exc:
+            logger.info("could not tell the asker either: %s", exc.response.get("error"))
+            return False
+        return True
+
     async def stream(
         self,
         target: ReplyTarget,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from tests.fakes.gitbook import (
     HttpError,
     Snapshot,
     Step,
+    WaitFor,
     page_source,
     record_source,
 )
@@ -78,6 +80,7 @@ async def rig(fake_gitbook: FakeGitBook) -> AsyncIterator[Rig]:
             archive,
             Insights(gitbook, directory, tasks, hash_key="test-key"),
             ThreadHistory(store),
+            tasks,
         )
         yield Rig(service, fake_gitbook, archive, tasks)
         await tasks.join(grace_seconds=2.0)
@@ -100,7 +103,12 @@ async def test_drafts_then_one_final_answer(rig: Rig) -> None:
     updates = await rig.run("How do I rotate an API key?")
     drafts = updates[:-1]
     assert all(isinstance(d, Draft) for d in drafts)
-    assert [d.markdown for d in drafts][:2] == ["To rotate", "To rotate a key, open Settings."]
+    # Drafts are the latest state when the reader looks: snapshots in order, none invented.
+    texts = [d.markdown for d in drafts]
+    snapshots = ["To rotate", "To rotate a key, open Settings.", "To rotate a key, open Settings."]
+    assert texts and texts[-1] == "To rotate a key, open Settings."
+    positions = [snapshots.index(t) for t in texts]
+    assert positions == sorted(positions)
     final = updates[-1]
     assert isinstance(final, Answer)
     assert final.outcome is Outcome.ANSWERED
@@ -307,3 +315,19 @@ async def test_insights_failure_does_not_affect_the_answer(rig: Rig) -> None:
     assert final.markdown == "Still answered."
     await rig.tasks.join(grace_seconds=2.0)
     assert ("POST", "/v1/orgs/org_1/sites/site_1/insights/events") in rig.gitbook.calls
+
+
+async def test_concurrent_identical_questions_share_one_ask(rig: Rig) -> None:
+    gate = asyncio.Event()
+    rig.gitbook.script_ask(
+        [Snapshot("Shared"), WaitFor(gate), Snapshot("Shared answer."), DoneEvent()],
+        question="What is shared?",
+    )
+
+    first = asyncio.create_task(rig.run("What is shared?"))
+    second = asyncio.create_task(rig.run("what is SHARED"))
+    await rig.gitbook.wait_until(lambda: len(rig.gitbook.ask_requests) == 1)
+    gate.set()
+    answers = [updates[-1] for updates in await asyncio.gather(first, second)]
+    assert len(rig.gitbook.ask_requests) == 1
+    assert all(isinstance(a, Answer) and a.markdown == "Shared answer." for a in answers)

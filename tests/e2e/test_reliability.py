@@ -649,6 +649,10 @@ async def test_refused_post_does_not_stop_the_bot_from_answering_the_next_questi
     assert _thread(fake_slack, event) == []
     # A clear log line names the channel and the reason.
     assert any("C0NOTIN" in r.getMessage() and error in r.getMessage() for r in caplog.records)
+    # The asker is told privately, where Slack lets the bot do so.
+    (note,) = fake_slack.calls_to("chat.postEphemeral")
+    assert note.args["channel"] == "C0NOTIN" and note.args["user"] == event["user"]
+    assert "/invite" in note.args["text"]
 
 
 # --- 6. size limits ------------------------------------------------------------------------------
