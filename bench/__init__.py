@@ -9,8 +9,9 @@ few-second version the test suite runs.
 from __future__ import annotations
 
 from bench.config import AnswerShape, BenchConfig, smoke_config
-from bench.report import FIGURE_KEYS, render_table, write_json
+from bench.report import FIGURE_KEYS
 from bench.run import run_bench
+from bench.table import render_table, write_json
 
 __all__ = [
     "FIGURE_KEYS",

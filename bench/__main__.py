@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.config import BenchConfig, smoke_config
-from bench.report import render_table, write_json
 from bench.run import run_bench
+from bench.table import render_table, write_json
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
 _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
@@ -65,7 +65,7 @@ def _given(**values: Any) -> dict[str, Any]:
 
 
 def run(config: BenchConfig, profile: Path | None) -> dict[str, Any]:
-    """Run the benchmark, under cProfile when asked."""
+    """Run the benchmark, under cProfile when asked (the main thread only: the bot's)."""
     if profile is None:
         return asyncio.run(run_bench(config))
     profiler = cProfile.Profile()
@@ -76,7 +76,7 @@ def run(config: BenchConfig, profile: Path | None) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    """Run, print the table and write the JSON; exit 2 on bad flags."""
+    """Run, print the table and write the JSON; exit 1 past the deadline, 2 on bad flags."""
     args = parse_args(argv)
     try:
         config = build_config(args)
@@ -86,7 +86,11 @@ def main(argv: list[str]) -> int:
     for name in _PROXY_VARIABLES:  # every request goes to 127.0.0.1, never through a proxy
         os.environ.pop(name, None)
         os.environ.pop(name.lower(), None)
-    result = run(config, args.profile)
+    try:
+        result = run(config, args.profile)
+    except TimeoutError:
+        print(f"bench: the run did not finish within {config.deadline_s:.0f} s", file=sys.stderr)
+        return 1
     print(render_table(result))
     write_json(result, args.json)
     print(f"\nwrote {args.json}")

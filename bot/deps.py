@@ -34,6 +34,7 @@ class Deps:
     settings: Settings
     slack: AsyncWebClient
     store: Store
+    gitbook: GitBookClient
     replies: Replies
     dedupe: Deduplicator
     feedback: FeedbackLog
@@ -83,4 +84,6 @@ def build_deps(
     replies = Replies(
         answers, streamer, archive, rate_limit, per_minute=settings.user_questions_per_minute
     )
-    return Deps(settings, slack, store, replies, Deduplicator(store), FeedbackLog(store), tasks)
+    return Deps(
+        settings, slack, store, gitbook, replies, Deduplicator(store), FeedbackLog(store), tasks
+    )

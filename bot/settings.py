@@ -74,6 +74,9 @@ class Settings:
     slash_command: str = "/docs"
     insights_hash_key: Secret = field(default=Secret(""))
     user_questions_per_minute: int = 10
+    stream_mode: str = "auto"
+    insights_viewers: frozenset[str] = frozenset()
+    insights_digest_channel: str | None = None
     port: int = 3000
     log_level: str = "INFO"
 
@@ -103,6 +106,9 @@ class Settings:
                 reader.optional("INSIGHTS_HASH_KEY") or signing_secret or app_token or ""
             ),
             user_questions_per_minute=reader.number("USER_QUESTIONS_PER_MINUTE", 10, int, 0),
+            stream_mode=reader.choice("STREAM_MODE", "auto", ("auto", "native", "edit")),
+            insights_viewers=reader.id_set("INSIGHTS_VIEWERS"),
+            insights_digest_channel=reader.optional("INSIGHTS_DIGEST_CHANNEL"),
             port=reader.number("PORT", 3000, int, minimum=0, maximum=65535),
             log_level=reader.log_level("LOG_LEVEL", "INFO"),
         )
@@ -185,6 +191,19 @@ class _Reader:
         if not value.startswith("/") or len(value) > 32 or " " in value:
             self.problem(f"{name} must look like /docs (a slash, no spaces, at most 32 characters)")
         return value
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = (self.optional(name) or default).lower()
+        if value not in choices:
+            self.problem(f"{name} must be one of {', '.join(choices)}")
+        return value
+
+    def id_set(self, name: str) -> frozenset[str]:
+        """Slack user (U…/W…) or user group (S…) ids, separated by commas or spaces."""
+        ids = frozenset((self.optional(name) or "").replace(",", " ").split())
+        if any(i[:1] not in ("U", "W", "S") for i in ids):
+            self.problem(f"{name} must list Slack user (U…) or user group (S…) ids")
+        return ids
 
     def log_level(self, name: str, default: str) -> str:
         value = (self.optional(name) or default).upper()

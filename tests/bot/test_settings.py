@@ -114,3 +114,31 @@ def test_the_cli_needs_only_gitbook_variables() -> None:
     settings = GitBookSettings.from_env({**env, "GITBOOK_TIMEOUT_SECONDS": "2.5"})
     assert settings.timeout_seconds == 2.5
     assert settings.site_id == "site_1"
+
+
+def test_stream_mode_and_insights_viewers_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            **BASE,
+            "STREAM_MODE": "edit",
+            "INSIGHTS_VIEWERS": "U123, S456 W789",
+            "INSIGHTS_DIGEST_CHANNEL": "C0DOCS",
+        }
+    )
+    assert settings.stream_mode == "edit"
+    assert settings.insights_viewers == frozenset({"U123", "S456", "W789"})
+    assert settings.insights_digest_channel == "C0DOCS"
+    assert Settings.from_env(BASE).insights_viewers == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        pytest.param("STREAM_MODE", "sometimes", id="stream-mode"),
+        pytest.param("INSIGHTS_VIEWERS", "alice", id="viewer-not-an-id"),
+    ],
+)
+def test_bad_choices_are_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({**BASE, name: value})
+    assert name in str(info.value)
