@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.errors import SlackDeliveryError, StartupError
+from bot.logs import bind_request_id
 from bot.settings import Settings
 from handlers import register_all
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
         process_before_response=False,
         logger=logging.getLogger("slack_bolt"),
     )
+    app.middleware(_tag_request)
     app.middleware(_dedupe_events(deps))
     register_all(app, deps)
     app.error(_on_error)
@@ -64,6 +66,17 @@ async def verify_bot_token(app: AsyncApp, client: AsyncWebClient) -> None:
         if isinstance(middleware, AsyncSingleTeamAuthorization):
             middleware.auth_test_result = result
     logger.info("bot user %s in team %s", result.get("user_id"), result.get("team_id"))
+
+
+async def _tag_request(
+    body: dict[str, Any], resp: BoltResponse, next: Callable[[], Awaitable[None]]
+) -> BoltResponse:
+    """Give the request an id every log line of its work carries (listeners copy it)."""
+    rid = body.get("event_id") or body.get("trigger_id")
+    bind_request_id(str(rid) if rid else None)
+    logger.info("request %s", body.get("type") or ("command" if "command" in body else "?"))
+    await next()
+    return resp
 
 
 def _dedupe_events(deps: Deps) -> Callable[..., Awaitable[Any]]:
