@@ -6,6 +6,8 @@ questions by person and conversation without ever receiving a raw Slack id.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -21,6 +23,8 @@ from bot.tasks import BackgroundTasks
 logger = logging.getLogger(__name__)
 
 FALLBACK_LOCATION_URL = "https://app.gitbook.com/"
+BATCH_SECONDS = 0.25  # how long a question may wait for others to share its POST
+MAX_BATCH = 100
 
 
 def _digest(key: str, *parts: str) -> str:
@@ -37,12 +41,18 @@ def visitor_session(hash_key: str, asker: Asker) -> VisitorSession:
     )
 
 
-def ask_question_event(question: Question, session: VisitorSession, url: str) -> dict[str, Any]:
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def ask_question_event(
+    question: Question, session: VisitorSession, url: str, *, timestamp: str | None = None
+) -> dict[str, Any]:
     """Build one SiteInsightsEventAskQuestion."""
     event: dict[str, Any] = {
         "type": "ask_question",
         "query": question.text,
-        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "timestamp": timestamp or _now(),
         "session": {
             "visitorId": session.visitor_id,
             "sessionId": session.session_id,
@@ -68,7 +78,11 @@ def ask_question_event(question: Question, session: VisitorSession, url: str) ->
 
 
 class Insights:
-    """Sends one `ask_question` event per question, off the answer path."""
+    """Sends one `ask_question` event per question, off the answer path, in small batches.
+
+    The endpoint takes a list: under load one POST carries many questions, which spares
+    both GitBook's rate limit and the bot's event loop.
+    """
 
     def __init__(
         self,
@@ -77,11 +91,15 @@ class Insights:
         tasks: BackgroundTasks,
         *,
         hash_key: str,
+        batch_seconds: float = BATCH_SECONDS,
     ) -> None:
         self._gitbook = gitbook
         self._directory = directory
         self._tasks = tasks
         self._hash_key = hash_key
+        self._batch_seconds = batch_seconds
+        self._pending: list[tuple[Question, str]] = []
+        self._full = asyncio.Event()
 
     def session_for(self, asker: Asker) -> VisitorSession:
         """Return the ids used both in Ask and in the event, so they match."""
@@ -89,12 +107,23 @@ class Insights:
 
     def question_asked(self, question: Question) -> None:
         """Record the question in the background; the answer never waits for it."""
-        self._tasks.spawn(self._send(question), name="insights.ask_question")
+        self._pending.append((question, _now()))
+        if len(self._pending) == 1:
+            self._full = asyncio.Event()
+            self._tasks.spawn(self._flush_soon(), name="insights.ask_question")
+        elif len(self._pending) >= MAX_BATCH:
+            self._full.set()
 
-    async def _send(self, question: Question) -> None:
+    async def _flush_soon(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._batch_seconds):
+                await self._full.wait()
+        batch, self._pending = self._pending, []
         url = await self._directory.site_url() or FALLBACK_LOCATION_URL
-        event = ask_question_event(question, self.session_for(question.asker), url)
+        events = [
+            ask_question_event(q, self.session_for(q.asker), url, timestamp=ts) for q, ts in batch
+        ]
         try:
-            await self._gitbook.track_events([event])
+            await self._gitbook.track_events(events)
         except GitBookError as exc:
-            logger.warning("insights event not recorded: %s", exc)
+            logger.warning("%d insights events not recorded: %s", len(events), exc)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+from collections.abc import AsyncIterator
 
 import jsonschema
 import pytest
 
-from bot.gitbook import VisitorSession
-from bot.insights import ask_question_event, visitor_session
+from bot.gitbook import GitBookClient, VisitorSession, make_http_client
+from bot.insights import Insights, ask_question_event, visitor_session
 from bot.models import Asker, Question
+from bot.settings import GitBookSettings, Secret
+from bot.sources import SiteDirectory
+from bot.tasks import BackgroundTasks
+from tests.fakes.gitbook import FakeGitBook
 from tests.fakes.openapi import validate_request_body
 
 EVENTS_PATH = "/orgs/{organizationId}/sites/{siteId}/insights/events"
@@ -104,3 +110,42 @@ def test_event_carries_the_hashed_session_and_no_raw_id() -> None:
     dumped = json.dumps(event)
     for raw in ("T0TEAM42", "U0ASKER7", "C0CHAN9"):
         assert raw not in dumped
+
+
+@contextlib.asynccontextmanager
+async def _insights(fake_gitbook: FakeGitBook, tasks: BackgroundTasks) -> AsyncIterator[Insights]:
+    settings = GitBookSettings(
+        api_token=Secret("gb-token"),
+        organization_id="org_1",
+        site_id="site_1",
+        api_url=fake_gitbook.url,
+    )
+    async with make_http_client(settings) as http:
+        gitbook = GitBookClient(http, settings)
+        yield Insights(gitbook, SiteDirectory(gitbook), tasks, hash_key="k")
+
+
+async def test_questions_asked_together_share_one_post_with_one_event_each(
+    fake_gitbook: FakeGitBook,
+) -> None:
+    tasks = BackgroundTasks()
+    async with _insights(fake_gitbook, tasks) as insights:
+        for index in range(7):
+            insights.question_asked(Question(f"question {index}", Asker("T1", f"U{index}")))
+        await fake_gitbook.wait_until(lambda: len(fake_gitbook.insight_events) == 7)
+        await tasks.join(grace_seconds=2.0)
+    posts = [c for c in fake_gitbook.calls if c[1].endswith("/insights/events")]
+    assert len(posts) == 1
+    assert [e["query"] for e in fake_gitbook.insight_events] == [f"question {i}" for i in range(7)]
+    assert fake_gitbook.schema_errors == []
+
+
+async def test_a_failed_post_is_logged_not_raised(
+    fake_gitbook: FakeGitBook, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_gitbook.fail_insights(500)
+    tasks = BackgroundTasks()
+    async with _insights(fake_gitbook, tasks) as insights:
+        insights.question_asked(Question("q", Asker("T1", "U1")))
+        await tasks.join(grace_seconds=2.0)
+    assert any("insights events not recorded" in r.getMessage() for r in caplog.records)
