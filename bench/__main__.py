@@ -34,6 +34,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--ramp", type=float, help="the burst arrives over this many seconds")
     parser.add_argument("--retry-after", type=int, help="Retry-After of chat.update 429s, s")
     parser.add_argument("--redis-url", help="use this Redis for the bot's store (key-prefixed)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        type=_variable,
+        default=[],
+        metavar="NAME=VALUE",
+        help="more environment for the bot, e.g. STREAM_MODE=edit (repeatable)",
+    )
     parser.add_argument("--profile", type=Path, help="write cProfile stats here, print the top")
     return parser.parse_args(argv)
 
@@ -56,8 +64,16 @@ def build_config(args: argparse.Namespace) -> BenchConfig:
             scale_ramp_s=args.ramp,
             retry_after_s=args.retry_after,
             redis_url=args.redis_url,
+            bot_env=tuple(args.env) or None,
         ),
     )
+
+
+def _variable(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
 
 
 def _given(**values: Any) -> dict[str, Any]:

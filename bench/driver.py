@@ -70,6 +70,7 @@ async def event_sender(port: int) -> AsyncIterator[EventSender]:
 async def served_bot(fakes: Fakes, config: BenchConfig) -> AsyncIterator[Service]:
     """Serve the real app against the fakes (its own store, prefixed keys if Redis is used)."""
     env = bot_env(fakes.slack, fakes.gitbook, GITBOOK_TIMEOUT_SECONDS=GITBOOK_TIMEOUT_S)
+    env.update(config.bot_env)
     if config.redis_url:
         env["REDIS_URL"] = config.redis_url
     service = Service(
@@ -89,10 +90,16 @@ async def sleep_until(moment: float) -> None:
 
 
 async def send_question(sender: EventSender, probe: Probe) -> None:
-    """Mention the bot with the probe's question in its channel; time the acknowledgement."""
+    """Mention the bot with the probe's question in its channel; time the acknowledgement.
+
+    A failed delivery leaves ack_status 0 (counted in the report), never stops the run.
+    """
     event = mention(probe.question, channel=probe.channel, user=probe.user)
     probe.t_event = time.monotonic()
-    probe.ack_status = await sender.event(event)
+    try:
+        probe.ack_status = await sender.event(event)
+    except (aiohttp.ClientError, TimeoutError):
+        return
     probe.t_ack = time.monotonic()
 
 

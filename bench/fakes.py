@@ -33,10 +33,11 @@ _WORDS = _PHRASE.split()
 
 @dataclass(frozen=True, slots=True)
 class Stamp:
-    """One Web API call and when the fake handled it."""
+    """One Web API call, when the fake handled it, and what it answered."""
 
     at: float
     call: Call
+    result: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,12 @@ class TimedSlack(FakeSlack):
     def _rate_limited(self, method: str, call: Call) -> int | None:
         retry_after = super()._rate_limited(method, call)
         if retry_after is not None:
-            self.limited.append(Stamp(time.monotonic(), call))
+            self.limited.append(Stamp(time.monotonic(), call, {"ok": False}))
         return retry_after
 
-    def _dispatch(self, method: str, call: Call) -> dict[str, object]:
+    def _dispatch(self, method: str, call: Call) -> dict[str, Any]:
         result = super()._dispatch(method, call)  # raises when Slack would refuse the call
-        self.accepted.append(Stamp(time.monotonic(), call))
+        self.accepted.append(Stamp(time.monotonic(), call, result))
         return result
 
 
@@ -105,12 +106,23 @@ class Fakes:
 
 @asynccontextmanager
 async def started_fakes(config: BenchConfig) -> AsyncIterator[Fakes]:
-    """Start both fakes: one docs page for sources, chat.update limited like Slack's Tier 3."""
+    """Start both fakes: one docs page for sources, Slack's per-workspace limits enforced."""
     async with TimedSlack() as slack, TimedGitBook() as gitbook:
         gitbook.add_site_space("space_1", SITE_URL)
         gitbook.add_page("space_1", "page_1", PAGE_TITLE, "getting-started")
-        slack.set_rate_limit("chat.update", config.update_per_minute, config.retry_after_s)
+        for method, per_minute in slack_limits(config).items():
+            slack.set_rate_limit(method, per_minute, config.retry_after_s)
         yield Fakes(slack, gitbook)
+
+
+def slack_limits(config: BenchConfig) -> dict[str, int]:
+    """Calls per minute per workspace (slack-api.md section 0): Tier 3, Tier 2, Tier 4, Tier 2."""
+    return {
+        "chat.update": config.update_per_minute,
+        "chat.startStream": 20,
+        "chat.appendStream": 100,
+        "chat.stopStream": 20,
+    }
 
 
 def answer_text(marker: str, chars: int) -> str:

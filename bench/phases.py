@@ -17,6 +17,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 
 import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.config import BenchConfig
@@ -33,6 +34,7 @@ from bench.probes import (
 )
 from bench.system import Deadline, Usage, current_rss_mb, peak_rss_mb
 from bench.world import OutsideWorld
+from bot.errors import GitBookError
 from bot.gitbook import GitBookClient, make_http_client
 from bot.models import AnswerSnapshot
 from bot.settings import GitBookSettings, Secret
@@ -147,6 +149,7 @@ async def baseline_phase(
             await wait_answered(observer, deadline.remaining(SHUTDOWN_RESERVE_S))
             run.usage = Usage.now() - before
         _finish(run, fakes)
+        run.problems += answerer.failures[:5]
     return run
 
 
@@ -181,15 +184,23 @@ class _WholeAnswer:
         self, gitbook: GitBookClient, fakes: Fakes, session: aiohttp.ClientSession
     ) -> None:
         self._gitbook = gitbook
+        self.failures: list[str] = []
         self._slack = AsyncWebClient(
             token="xoxb-baseline", base_url=fakes.slack.api_url, session=session
         )
 
     async def answer(self, probe: Probe) -> None:
+        """Answer one probe; a failure leaves it unanswered (counted), never stops the run."""
         probe.t_event = time.monotonic()
+        try:
+            text = await self._whole_answer(probe.question)
+            await self._slack.chat_postMessage(channel=probe.channel, text=text)
+        except (GitBookError, SlackApiError, aiohttp.ClientError) as exc:
+            self.failures.append(f"{probe.qid}: {exc!r}")
+
+    async def _whole_answer(self, question: str) -> str:
         last: AnswerSnapshot | None = None
-        async with aclosing(self._gitbook.ask(probe.question)) as snapshots:
+        async with aclosing(self._gitbook.ask(question)) as snapshots:
             async for snapshot in snapshots:
                 last = snapshot
-        text = (last.markdown if last else None) or "no answer"
-        await self._slack.chat_postMessage(channel=probe.channel, text=text)
+        return (last.markdown if last else None) or "no answer"

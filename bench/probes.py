@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from bench.config import AnswerShape
 from bench.fakes import Stamp, TimedGitBook, TimedSlack, answer_script, answer_text
@@ -19,6 +20,7 @@ from tests.fakes.slack_api import visible_text
 
 NAN = math.nan
 CONTENT_METHODS = frozenset({"chat.postMessage", "chat.update"})
+STREAM_METHODS = frozenset({"chat.startStream", "chat.appendStream", "chat.stopStream"})
 
 
 @dataclass
@@ -80,6 +82,7 @@ class Observer:
         self._by_channel = {probe.channel: probe for probe in probes}
         self._seen = 0
         self._pending = len(probes)
+        self._streams: dict[tuple[str, str], str] = {}  # native streams: the text so far
 
     @property
     def pending(self) -> int:
@@ -95,14 +98,38 @@ class Observer:
 
     def _observe(self, stamp: Stamp) -> None:
         probe = self._by_channel.get(str(stamp.call.args.get("channel")))
-        if probe is None or stamp.call.method not in CONTENT_METHODS or probe.answered:
+        method = stamp.call.method
+        if probe is None or probe.answered:
             return
-        text = visible_text(stamp.call.args)
+        if method in CONTENT_METHODS:
+            text, final = visible_text(stamp.call.args), True
+        elif method in STREAM_METHODS:
+            text, final = self._stream(stamp), method == "chat.stopStream"
+        else:
+            return
         if probe.marker in text and math.isnan(probe.t_first_text):
             probe.t_first_text = stamp.at
-        if probe.answer in text and WRITING_TEXT not in text:
+        if final and probe.answer in text and WRITING_TEXT not in text:
             probe.t_final = stamp.at
             self._pending -= 1
+
+    def _stream(self, stamp: Stamp) -> str:
+        """The text a native stream shows after this call (the calls carry only what is new)."""
+        args = stamp.call.args
+        ts = str(stamp.result.get("ts") or args.get("ts"))
+        key = (str(args.get("channel")), ts)
+        self._streams[key] = self._streams.get(key, "") + _stream_text(args)
+        return self._streams[key]
+
+
+def _stream_text(args: dict[str, Any]) -> str:
+    chunks = args.get("chunks") or []
+    pieces = [
+        c.get("text", "")
+        for c in chunks
+        if isinstance(c, dict) and c.get("type") == "markdown_text"
+    ]
+    return str(args.get("markdown_text") or "") + "".join(str(p) for p in pieces)
 
 
 def add_gitbook_times(gitbook: TimedGitBook, probes: list[Probe]) -> None:
@@ -118,11 +145,16 @@ def check_complete(slack: TimedSlack, probes: list[Probe]) -> None:
     shown: dict[str, list[str]] = {probe.channel: [] for probe in probes}
     for (channel, _), message in slack.messages.items():
         if channel in shown:
-            shown[channel].append(visible_text(message))
+            unfinished = "\n(still streaming)" if message.get("streaming") else ""
+            shown[channel].append(visible_text(message) + unfinished)
     for probe in probes:
         texts = shown[probe.channel]
-        leftover = any(PLACEHOLDER_TEXT in t or WRITING_TEXT in t for t in texts)
+        leftover = any(_unfinished(text) for text in texts)
         probe.complete = any(probe.answer in t for t in texts) and not leftover
+
+
+def _unfinished(text: str) -> bool:
+    return any(mark in text for mark in (PLACEHOLDER_TEXT, WRITING_TEXT, "(still streaming)"))
 
 
 def limited_channels(slack: TimedSlack) -> Counter[str]:

@@ -130,6 +130,7 @@ def _versus(streamed: PhaseRun, baseline: PhaseRun) -> dict[str, Any]:
         "baseline_first_text_ms": theirs,
         "ratio": distribution(ratios, digits=3),
         "ratio_of_medians": _ratio(*medians),
+        "baseline_answered": sum(p.answered for p in baseline.probes),
     }
 
 

@@ -72,7 +72,10 @@ def _scalar_lines(figs: dict[str, Any]) -> list[str]:
             "5 burst questions (max Asks in flight)",
             f"{scale['questions']} ({scale['max_asks_in_flight']})",
         ),
-        ("5 answered completely", scale["answered_completely"]),
+        (
+            "5 answered completely (acks not 200)",
+            f"{scale['answered_completely']} ({scale['acks_not_200']})",
+        ),
         ("5 final answers lost to 429", scale["lost_to_429"]),
         ("5 Slack 429s (by method)", f"{scale['slack_429s']} {scale['slack_429s_by_method']}"),
         ("5 final edits refused, posted anew", scale["final_reposts"]),
