@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from bot.cache import AnswerArchive, AnswerCache
 from bot.conversation import ThreadHistory
+from bot.doc_gaps import DocGaps, GapKind
 from bot.errors import EmptyQuestion, GitBookError, QuestionTooLong
 from bot.flight import Flight
 from bot.gitbook import QUESTION_LIMIT, GitBookClient
@@ -64,6 +65,8 @@ class AnswerService:
         insights: Insights,
         history: ThreadHistory,
         tasks: BackgroundTasks,
+        *,
+        gaps: DocGaps | None = None,
     ) -> None:
         self._gitbook = gitbook
         self._directory = directory
@@ -72,6 +75,7 @@ class AnswerService:
         self._insights = insights
         self._history = history
         self._tasks = tasks
+        self._gaps = gaps  # where questions without an answer are recorded for the docs team
         self._flights: dict[str, Flight] = {}
 
     async def answer(self, question: Question) -> AsyncGenerator[AnswerUpdate, None]:
@@ -89,6 +93,8 @@ class AnswerService:
         assert final is not None  # a flight ends with an answer or raises
         await self._archive.save(final)
         await self._remember(question, final)
+        if final.outcome is Outcome.NO_ANSWER and self._gaps is not None:
+            await self._gaps.record(GapKind.NO_ANSWER, question.text)
         yield final
 
     def _flight(self, question: Question) -> Flight:

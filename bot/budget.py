@@ -1,16 +1,19 @@
 """Slack rate budgets and the delivery plan of each reply.
 
 Slack limits calls per method and workspace (per minute: `chat.update` ~50, Tier 3;
-`chat.postMessage` about one a second per channel). Every reply in every process spends
-from one sliding window per workspace and method, kept in the store (Redis when set), so
-the bot never sends a call it knows Slack would refuse:
+`chat.startStream` and `chat.stopStream` ~20 each, Tier 2; `chat.appendStream` ~100,
+Tier 4; `chat.postMessage` about one a second per channel). Every reply in every process
+spends from one sliding window per workspace and method, kept in the store (Redis when
+set), so the bot never sends a call it knows Slack would refuse:
 
-- a reply is *streamed* (placeholder, edits, final edit) only if the window has room for
-  its final edit plus at least one intermediate edit; the final edit is reserved when the
-  reply starts, so a reply that started streaming always finishes;
+- a reply is streamed *natively* (startStream, appends, stopStream) only if the stream
+  window has room for its start and its stop, both reserved at once, and the append
+  window for at least one append; appends spend what is left and are dropped first;
+- otherwise it is streamed with *edits* (placeholder, edits, final edit) if the edit
+  window has room for its final edit plus at least one intermediate edit; the final edit
+  is reserved when the reply starts, so a reply that started streaming always finishes;
 - otherwise it is delivered *once*, complete, with `chat.postMessage` when it is ready:
   no placeholder that could be left behind;
-- intermediate edits spend what is left and are the first thing dropped;
 - a 429 pauses that method for its Retry-After (learned by the Slack client's retry
   handler), and nothing new is planned on a paused method.
 """
@@ -21,6 +24,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -35,47 +39,96 @@ logger = logging.getLogger(__name__)
 WINDOW_SECONDS = 60.0
 # Per workspace and minute, a little under Slack's tiers so bursts of retries still fit.
 EDITS_PER_MINUTE = 45  # chat.update, Tier 3 (50+)
+STREAMS_PER_MINUTE = 18  # chat.startStream and chat.stopStream, Tier 2 (20+) each
+APPENDS_PER_MINUTE = 90  # chat.appendStream, Tier 4 (100+)
+# One token of the stream window is one start *and* its stop: they always come in pairs,
+# so a single window reserves both atomically (Store.take cannot give tokens back).
+STREAM_WINDOW = "chat.startStream+stopStream"
+STREAM_METHODS = ("chat.startStream", "chat.appendStream", "chat.stopStream")
+
+
+class Delivery(StrEnum):
+    """How one reply reaches Slack."""
+
+    NATIVE = "native"  # chat.startStream, chat.appendStream*, chat.stopStream
+    EDITS = "edits"  # a placeholder (or first draft), chat.update edits, a final edit
+    ONCE = "once"  # one chat.postMessage of the complete answer
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
     """How one reply will be delivered."""
 
-    streamed: bool
+    delivery: Delivery
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the asker sees the answer grow (natively or by edits)."""
+        return self.delivery is not Delivery.ONCE
 
 
 class EditBudget:
-    """The per-workspace `chat.update` window shared by every reply (and process)."""
+    """The per-workspace windows shared by every reply (and process): edits and streams."""
 
     def __init__(
         self,
         store: Store,
         *,
         per_minute: int = EDITS_PER_MINUTE,
+        streams_per_minute: int = STREAMS_PER_MINUTE,
+        appends_per_minute: int = APPENDS_PER_MINUTE,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
-        self._per_minute = per_minute
+        self._limits = {
+            "chat.update": per_minute,
+            STREAM_WINDOW: streams_per_minute,
+            "chat.appendStream": appends_per_minute,
+        }
         self._clock = clock
 
-    async def _take(self, workspace: str, *, tokens: int, leave: int = 0) -> bool:
-        if await self.paused("chat.update"):
-            return False
+    async def _take(self, window: str, workspace: str, *, tokens: int, leave: int = 0) -> bool:
+        # tokens=0 only asks whether the window has room for `leave` more.
         return await self._store.take(
-            f"docsbot:budget:{workspace}:chat.update",
+            f"docsbot:budget:{workspace}:{window}",
             tokens=tokens,
-            limit=self._per_minute - leave,
+            limit=self._limits[window] - leave,
             window=WINDOW_SECONDS,
             now=self._clock(),
         )
 
     async def plan(self, workspace: str) -> Plan:
-        """Stream only if the final edit can be reserved with room for one more edit."""
-        return Plan(streamed=await self._take(workspace, tokens=1, leave=1))
+        """Stream by edits only if the final edit can be reserved with room for one more."""
+        if await self.paused("chat.update"):
+            return Plan(Delivery.ONCE)
+        streamed = await self._take("chat.update", workspace, tokens=1, leave=1)
+        return Plan(Delivery.EDITS if streamed else Delivery.ONCE)
+
+    async def plan_native(self, workspace: str) -> Plan:
+        """Stream natively if start and stop can be reserved and one append fits; else plan()."""
+        if await self._native_room(workspace):
+            return Plan(Delivery.NATIVE)
+        return await self.plan(workspace)
+
+    async def _native_room(self, workspace: str) -> bool:
+        for method in STREAM_METHODS:
+            if await self.paused(method):
+                return False
+        if not await self._take("chat.appendStream", workspace, tokens=0, leave=1):
+            return False
+        return await self._take(STREAM_WINDOW, workspace, tokens=1)
 
     async def try_edit(self, workspace: str) -> bool:
         """Spend one intermediate edit if the window has room."""
-        return await self._take(workspace, tokens=1)
+        if await self.paused("chat.update"):
+            return False
+        return await self._take("chat.update", workspace, tokens=1)
+
+    async def try_append(self, workspace: str) -> bool:
+        """Spend one chat.appendStream if the window has room."""
+        if await self.paused("chat.appendStream"):
+            return False
+        return await self._take("chat.appendStream", workspace, tokens=1)
 
     async def pause(self, method: str, seconds: float) -> None:
         """Remember that Slack asked us to wait before calling method again."""

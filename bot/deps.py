@@ -13,6 +13,7 @@ from bot.answers import AnswerService
 from bot.budget import EditBudget, retry_handlers
 from bot.cache import AnswerArchive, AnswerCache
 from bot.conversation import ThreadHistory
+from bot.doc_gaps import DocGaps
 from bot.feedback import FeedbackLog
 from bot.gitbook import GitBookClient
 from bot.guards import Deduplicator, UserRateLimit
@@ -75,11 +76,13 @@ def build_deps(
     insights = Insights(gitbook, directory, tasks, hash_key=str(settings.insights_hash_key))
     cache = AnswerCache(store, site_id=settings.gitbook.site_id, ttl=settings.cache_ttl_seconds)
     history = ThreadHistory(store)
-    answers = AnswerService(gitbook, directory, cache, archive, insights, history, tasks)
+    answers = AnswerService(
+        gitbook, directory, cache, archive, insights, history, tasks, gaps=DocGaps(store)
+    )
     budget = EditBudget(store)
     # 429s are waited out per Retry-After by slack-sdk, and remembered by the budget.
     slack.retry_handlers.extend(retry_handlers(budget, max_retry_count=SLACK_RATE_LIMIT_RETRIES))
-    streamer = Streamer(slack, budget, edit_interval=edit_interval)
+    streamer = Streamer(slack, budget, edit_interval=edit_interval, mode=settings.stream_mode)
     rate_limit = UserRateLimit(store, settings.user_questions_per_minute)
     replies = Replies(
         answers, streamer, archive, rate_limit, per_minute=settings.user_questions_per_minute

@@ -11,7 +11,8 @@
     │   ├── AskStreamError     an `event: error` in the stream
     │   ├── GitBookTimeout     no byte for GITBOOK_TIMEOUT_SECONDS
     │   ├── GitBookConnectionError  the connection failed or was cut
-    │   └── AskFormatError     the stream was not the markdown we asked for
+    │   ├── AskFormatError     the stream was not the markdown we asked for
+    │   └── InsightsFormatError  an insights aggregate result we cannot read
     └── SlackDeliveryError     Slack refused a message the user needed to see
 
 Each error's ``user_message`` is what the asker is shown; one place (``bot.messages``)
@@ -120,6 +121,12 @@ class AskFormatError(GitBookError):
     """Raised when Ask returns something other than a markdown answer stream."""
 
     user_message = "The docs assistant answered in an unexpected format."
+
+
+class InsightsFormatError(GitBookError):
+    """Raised when an insights aggregate result is not the column-oriented data we asked for."""
+
+    user_message = "GitBook returned insights in an unexpected format."
 
 
 class SlackDeliveryError(BotError):

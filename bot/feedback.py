@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from bot.doc_gaps import DocGaps, GapKind
 from bot.store import Store
 
 logger = logging.getLogger("bot.feedback")
@@ -24,6 +25,7 @@ class FeedbackLog:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._clock = clock
+        self._gaps = DocGaps(store, clock)  # 👎 questions, for the docs team's insights
 
     async def record(
         self, *, answer_id: str, rater: str, helpful: bool, question: str | None
@@ -34,4 +36,6 @@ class FeedbackLog:
         first = await self._store.add(key, value, FEEDBACK_TTL_SECONDS)
         if first:
             logger.info("event=answer_feedback answer_id=%s helpful=%s", answer_id, helpful)
+        if first and not helpful and question:
+            await self._gaps.record(GapKind.NOT_HELPFUL, question)
         return first

@@ -2,7 +2,10 @@
 
 The first asker starts a flight (a background task that runs the Ask); everyone asking
 the same question meanwhile follows it, seeing the latest draft and the same final
-answer. Followers never hold the flight up: each keeps its own position.
+answer. Followers never hold the flight up: each keeps its own position. When every
+follower has left before the answer landed (the asker pressed Stop in Slack, or the reply
+was cancelled), nobody wants the answer any more: the flight is called off, which closes
+its Ask stream.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ class Flight:
         self._final: Answer | None = None
         self._failure: BaseException | None = None
         self._changed = asyncio.Event()
+        self._followers = 0
+        self._runner: asyncio.Task[object] | None = None
 
     def _wake(self) -> None:
         self._version += 1
@@ -29,7 +34,9 @@ class Flight:
         changed.set()
 
     def publish(self, draft: Draft) -> None:
-        """Make draft the latest state."""
+        """Make draft the latest state (called from the task that runs the Ask)."""
+        # That task is the one to cancel if every follower leaves (see _abandoned).
+        self._runner = self._runner or asyncio.current_task()
         self._draft = draft
         self._wake()
 
@@ -45,16 +52,26 @@ class Flight:
 
     async def follow(self) -> AsyncGenerator[Draft | Answer, None]:
         """Yield the latest draft whenever it changes, then the final answer."""
-        seen = 0
-        while True:
-            if self._final is not None:
-                yield self._final
-                return
-            if self._failure is not None:
-                raise RuntimeError("the shared answer failed") from self._failure
-            if self._version != seen and self._draft is not None:
+        self._followers += 1
+        try:
+            seen = 0
+            while True:
+                if self._final is not None:
+                    yield self._final
+                    return
+                if self._failure is not None:
+                    raise RuntimeError("the shared answer failed") from self._failure
+                if self._version != seen and self._draft is not None:
+                    seen = self._version
+                    yield self._draft
+                    continue
                 seen = self._version
-                yield self._draft
-                continue
-            seen = self._version
-            await self._changed.wait()
+                await self._changed.wait()
+        finally:
+            self._followers -= 1
+            if self._followers == 0:
+                self._abandoned()
+
+    def _abandoned(self) -> None:
+        if self._final is None and self._failure is None and self._runner is not None:
+            self._runner.cancel()

@@ -18,6 +18,7 @@ from bot.errors import (
     GitBookConnectionError,
     GitBookHTTPError,
     GitBookTimeout,
+    InsightsFormatError,
 )
 from bot.models import AnswerSnapshot, PageSource, RecordSource, Source
 from bot.settings import GitBookSettings
@@ -125,6 +126,18 @@ class GitBookClient:
     async def track_events(self, events: list[dict[str, Any]]) -> None:
         """Record insights events for the site (GitBook answers 204)."""
         await self._request("POST", f"{self._site_path}/insights/events", json={"events": events})
+
+    async def aggregate_events(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Run an insights aggregation (aggregateSiteEvents); return its column-oriented result."""
+        path = f"{self._site_path}/insights/events/aggregate"
+        response = await self._request("POST", path, json=query)
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise InsightsFormatError("the aggregate endpoint did not answer JSON") from exc
+        if not isinstance(data, dict):
+            raise InsightsFormatError("expected a JSON object from the aggregate endpoint")
+        return data
 
     async def _get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
         response = await self._request("GET", path, params=params)

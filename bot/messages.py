@@ -129,6 +129,30 @@ def answer_messages(
     return messages
 
 
+@dataclass(frozen=True, slots=True)
+class StreamedFinal:
+    """The final reply as a native stream ends it: its first message's text, the blocks
+    under it (sources and buttons when the answer fits one message), the messages after it."""
+
+    body: str
+    blocks: list[dict[str, Any]]
+    rest: list[SlackMessage]
+
+
+def streamed_final(answer: Answer, *, now: float | None = None) -> StreamedFinal:
+    """The final reply for a native stream: the same pieces and footer as answer_messages."""
+    pieces = _answer_pieces(answer)
+    replies = answer_messages(answer, now=now)
+    first = replies[0].blocks
+    blocks = first[1:] if pieces[0] else first  # the first block is pieces[0], streamed
+    return StreamedFinal(pieces[0], blocks, replies[1:])
+
+
+def stopped_notice(*, restarting: bool) -> list[dict[str, Any]]:
+    """The blocks that end a native stream cut short (shutdown, or a bug)."""
+    return [_context(f"⚠️ {RESTART_NOTICE if restarting else GENERIC_ERROR}").to_dict()]
+
+
 def _answer_pieces(answer: Answer) -> list[str]:
     body = display_markdown(answer.markdown, partial=False)
     if answer.outcome is Outcome.NO_ANSWER:

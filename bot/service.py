@@ -16,7 +16,9 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.app import create_app, verify_bot_token
 from bot.deps import Deps, build_deps, make_slack_client
+from bot.digest import WeeklyDigest, weekly_digest
 from bot.gitbook import make_http_client
+from bot.insights_service import Clock, utc_now
 from bot.settings import Settings
 from bot.web import build_web_app
 
@@ -37,8 +39,10 @@ class Service:
         edit_interval: float = 1.0,
         key_prefix: str = "",
         shutdown_grace: float = SHUTDOWN_GRACE_SECONDS,
+        clock: Clock | None = None,
     ) -> None:
         self.settings = settings
+        self._clock = clock or utc_now  # when the weekly digest is due (tests inject one)
         self._host = host
         self._edit_interval = edit_interval
         self._key_prefix = key_prefix
@@ -48,6 +52,7 @@ class Service:
         self._socket: AsyncSocketModeHandler | None = None
         self.port = 0
         self.deps: Deps
+        self.digest: WeeklyDigest | None = None
 
     async def __aenter__(self) -> Service:
         try:
@@ -89,6 +94,10 @@ class Service:
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
         mode = "socket mode" if settings.socket_mode else "http"
         logger.info("ready: %s, port %d, store %s", mode, self.port, await self.deps.store.health())
+        self.digest = weekly_digest(self.deps, clock=self._clock)
+        if self.digest is not None:
+            self.digest.start()
+            self._stack.push_async_callback(self.digest.stop)
 
     def _redis(self) -> redis.Redis | None:
         if self.settings.redis_url is None:
@@ -118,6 +127,8 @@ class Service:
         if site is None:
             return
         await site.stop()
+        if self.digest is not None:
+            await self.digest.stop()
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         await self.deps.replies.drain(self._grace)

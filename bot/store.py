@@ -52,6 +52,14 @@ class Store(Protocol):
         """Add tokens to a sliding window if it then holds at most limit; say whether it did."""
         ...
 
+    async def push(self, key: str, value: str, *, cap: int, ttl: float) -> None:
+        """Prepend value to the list at key, keep its newest cap items, expire it ttl from now."""
+        ...
+
+    async def recent(self, key: str) -> list[str]:
+        """Return the list at key, newest first (empty when there is none)."""
+        ...
+
     async def health(self) -> Health:
         """Report "ok" (Redis answers), "memory" (no Redis configured) or "down"."""
         ...
@@ -65,6 +73,7 @@ class MemoryStore:
         self._max_keys = max_keys
         self._data: dict[str, tuple[str, float]] = {}
         self._windows: dict[str, deque[float]] = {}
+        self._lists: dict[str, tuple[list[str], float]] = {}
 
     def _live(self, key: str) -> str | None:
         entry = self._data.get(key)
@@ -120,6 +129,17 @@ class MemoryStore:
         stamps.extend([now] * tokens)
         return True
 
+    async def push(self, key: str, value: str, *, cap: int, ttl: float) -> None:
+        items = await self.recent(key)
+        self._lists[key] = ([value, *items][:cap], self._clock() + ttl)
+
+    async def recent(self, key: str) -> list[str]:
+        entry = self._lists.get(key)
+        if entry is None or entry[1] <= self._clock():
+            self._lists.pop(key, None)
+            return []
+        return list(entry[0])
+
     async def health(self) -> Health:
         return "memory"
 
@@ -159,6 +179,17 @@ class RedisStore:
             keys=[self._prefix + key], args=[now, window, limit, _ms(window), *members]
         )
         return bool(taken)
+
+    async def push(self, key: str, value: str, *, cap: int, ttl: float) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(self._prefix + key, value)
+            pipe.ltrim(self._prefix + key, 0, cap - 1)
+            pipe.pexpire(self._prefix + key, _ms(ttl))
+            await pipe.execute()
+
+    async def recent(self, key: str) -> list[str]:
+        values = await self._redis.lrange(self._prefix + key, 0, -1)
+        return [v.decode() if isinstance(v, bytes) else v for v in values]
 
     async def health(self) -> Health:
         try:
@@ -237,6 +268,17 @@ class ResilientStore:
         return await self._either(
             lambda: self._primary.take(key, tokens=tokens, limit=limit, window=window, now=now),
             lambda: self._fallback.take(key, tokens=tokens, limit=limit, window=window, now=now),
+        )
+
+    async def push(self, key: str, value: str, *, cap: int, ttl: float) -> None:
+        await self._either(
+            lambda: self._primary.push(key, value, cap=cap, ttl=ttl),
+            lambda: self._fallback.push(key, value, cap=cap, ttl=ttl),
+        )
+
+    async def recent(self, key: str) -> list[str]:
+        return await self._either(
+            lambda: self._primary.recent(key), lambda: self._fallback.recent(key)
         )
 
     async def health(self) -> Health:

@@ -46,7 +46,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if private:
             await deps.replies.privately(question, respond)
             return
-        await deps.replies.in_thread(question, ReplyTarget(channel, thread, team))
+        target = ReplyTarget(channel, thread, team, user=question.asker.user)
+        await deps.replies.in_thread(question, target)
 
     async def on_refresh(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -60,7 +61,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await deps.replies.privately(question, respond, replace=True)
             return
         message_ts = str((body.get("container") or {}).get("message_ts"))
-        target = ReplyTarget(channel, thread, team)
+        target = ReplyTarget(channel, thread, team, user=question.asker.user)
         await deps.replies.in_thread(question, target, existing_ts=message_ts)
 
     async def on_share(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:

@@ -39,5 +39,6 @@ async def answer_message(
     asker = Asker(
         workspace=team, user=str(event["user"]), conversation=f"{channel}:{thread_ts or ts}"
     )
-    target = ReplyTarget(channel=channel, thread_ts=thread_ts, workspace=team)
+    # The asker is a native stream's recipient; a top-level DM may be threaded under ts.
+    target = ReplyTarget(channel, thread_ts, team, user=asker.user, question_ts=ts)
     await deps.replies.in_thread(Question(text=text, asker=asker), target)

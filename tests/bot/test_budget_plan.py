@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as redis
 
-from bot.budget import EditBudget
+from bot.budget import Delivery, EditBudget
 from bot.store import MemoryStore, RedisStore, Store
 
 
@@ -88,3 +88,59 @@ async def test_two_processes_share_one_window_through_redis(
         for client in clients:
             await client.aclose()
     assert spent == [True, True, True, False, False]
+
+
+def _native(store: Store, clock: Clock, **limits: int) -> EditBudget:
+    options = {"per_minute": 3, "streams_per_minute": 2, "appends_per_minute": 3} | limits
+    return EditBudget(store, clock=clock, **options)
+
+
+async def test_native_replies_reserve_start_and_stop_then_fall_back_to_edits_then_once(
+    store: Store,
+) -> None:
+    budget = _native(store, Clock())
+    plans = [(await budget.plan_native("T1")).delivery for _ in range(5)]
+    # Two stream pairs; then the edit plan (final edit reserved, room for one more); then once.
+    assert plans == [
+        Delivery.NATIVE,
+        Delivery.NATIVE,
+        Delivery.EDITS,
+        Delivery.EDITS,
+        Delivery.ONCE,
+    ]
+
+
+async def test_appends_spend_their_own_window_not_the_edits(store: Store) -> None:
+    budget = _native(store, Clock())
+    assert [await budget.try_append("T1") for _ in range(4)] == [True, True, True, False]
+    assert [await budget.try_edit("T1") for _ in range(4)] == [True, True, True, False]
+
+
+async def test_no_native_stream_without_room_for_one_append(store: Store) -> None:
+    clock = Clock()
+    budget = _native(store, clock)
+    for _ in range(3):
+        assert await budget.try_append("T1")
+    assert (await budget.plan_native("T1")).delivery is Delivery.EDITS
+    clock.now += 60.001  # the append window slid: streams are back
+    assert (await budget.plan_native("T1")).delivery is Delivery.NATIVE
+
+
+@pytest.mark.parametrize("method", ["chat.startStream", "chat.appendStream", "chat.stopStream"])
+async def test_a_429_on_a_stream_method_sends_new_replies_to_edits(
+    store: Store, method: str
+) -> None:
+    budget = _native(store, Clock())
+    await budget.pause(method, 30)
+    assert (await budget.plan_native("T1")).delivery is Delivery.EDITS
+    assert (await budget.plan_native("T2")).streamed
+
+
+async def test_the_stream_window_slides_and_is_per_workspace(store: Store) -> None:
+    clock = Clock()
+    budget = _native(store, clock, streams_per_minute=1)
+    assert (await budget.plan_native("T1")).delivery is Delivery.NATIVE
+    assert (await budget.plan_native("T1")).delivery is Delivery.EDITS
+    assert (await budget.plan_native("T2")).delivery is Delivery.NATIVE
+    clock.now += 60.001
+    assert (await budget.plan_native("T1")).delivery is Delivery.NATIVE

@@ -112,3 +112,46 @@ async def test_resilient_store_survives_redis_going_down_and_coming_back(
         assert await client.get("docsbot:k") == b"after"
     finally:
         await client.aclose()
+
+
+async def test_push_keeps_the_newest_items_first_up_to_the_cap(store: Store) -> None:
+    for n in range(5):
+        await store.push("docsbot:list:a", f"v{n}", cap=3, ttl=60)
+    assert await store.recent("docsbot:list:a") == ["v4", "v3", "v2"]
+    assert await store.recent("docsbot:list:none") == []
+
+
+async def test_redis_list_carries_its_ttl(redis_url: str, redis_key_prefix: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    try:
+        await RedisStore(client, prefix=redis_key_prefix).push("docsbot:l", "v", cap=10, ttl=90)
+        assert 89_000 < await client.pttl(redis_key_prefix + "docsbot:l") <= 90_000
+    finally:
+        await client.aclose()
+
+
+async def test_memory_list_expires_by_its_clock() -> None:
+    clock = Clock()
+    store = MemoryStore(clock=clock)
+    await store.push("l", "a", cap=10, ttl=10)
+    clock.now = 5.0
+    await store.push("l", "b", cap=10, ttl=10)  # a push renews the list's TTL
+    clock.now = 14.9
+    assert await store.recent("l") == ["b", "a"]
+    clock.now = 15.0
+    assert await store.recent("l") == []
+
+
+async def test_resilient_store_lists_fall_back_to_memory(redis_server: RedisServer) -> None:
+    client = redis.Redis.from_url(redis_server.url, socket_timeout=1, socket_connect_timeout=1)
+    store = ResilientStore(RedisStore(client), MemoryStore())
+    try:
+        await store.push("docsbot:l", "in-redis", cap=10, ttl=60)
+        assert await store.recent("docsbot:l") == ["in-redis"]
+        redis_server.stop()
+        await store.push("docsbot:l", "in-memory", cap=10, ttl=60)
+        assert await store.recent("docsbot:l") == ["in-memory"]
+        redis_server.start()
+        assert await store.recent("docsbot:l") == []  # the restarted server kept nothing
+    finally:
+        await client.aclose()

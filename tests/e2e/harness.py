@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from bot.insights_service import Clock
 from bot.service import Service
 from bot.settings import Settings
 from tests.fakes.gitbook import FakeGitBook
@@ -202,6 +203,7 @@ async def running_bot(
     redis_url: str | None = None,
     key_prefix: str = "",
     edit_interval: float = 0.02,
+    clock: Clock | None = None,
     **env: str,
 ) -> AsyncIterator[RunningBot]:
     """Serve the real app against the fakes; shut it down gracefully afterwards."""
@@ -214,6 +216,7 @@ async def running_bot(
         edit_interval=edit_interval,
         key_prefix=key_prefix,
         shutdown_grace=5.0,
+        clock=clock,
     )
     async with service, httpx.AsyncClient(timeout=10) as client:
         yield RunningBot(service, client, slack, gitbook)

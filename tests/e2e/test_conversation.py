@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from tests.e2e.harness import mention, running_bot
-from tests.fakes.gitbook import DoneEvent, FakeGitBook, Snapshot
+from tests.fakes.gitbook import DoneEvent, FakeGitBook, Snapshot, page_source
 from tests.fakes.openapi import validate_request_body
 from tests.fakes.slack_api import FakeSlack, buttons, visible_text
 
 
 async def test_a_follow_up_in_the_thread_sends_earlier_turns_as_context(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, redis_url: str, redis_key_prefix: str
+    fake_slack: FakeSlack,
+    fake_gitbook: FakeGitBook,
+    redis_url: str,
+    redis_key_prefix: str,
+    stream_mode: str,
 ) -> None:
     fake_gitbook.script_ask([Snapshot("Use the CLI: `docs login`."), DoneEvent()])
     fake_gitbook.script_ask([Snapshot("Run `docs logout`."), DoneEvent()])
     async with running_bot(
-        fake_slack, fake_gitbook, redis_url=redis_url, key_prefix=redis_key_prefix
+        fake_slack,
+        fake_gitbook,
+        redis_url=redis_url,
+        key_prefix=redis_key_prefix,
+        STREAM_MODE=stream_mode,
     ) as bot:
         first = mention("how do I log in?")
         await bot.event(first)
@@ -43,26 +51,37 @@ async def test_the_same_question_in_another_thread_has_no_context(
     async with running_bot(fake_slack, fake_gitbook) as bot:
         await bot.event(mention("first question"))
         await fake_gitbook.wait_until(lambda: len(fake_gitbook.ask_requests) == 1)
-        await fake_slack.wait_until(lambda: len(fake_slack.calls_to("chat.update")) >= 1)
+        await fake_slack.wait_until(
+            lambda: any("Hello world" in visible_text(m) for m in fake_slack.messages.values())
+        )
         await bot.event(mention("second question"))
         await fake_gitbook.wait_until(lambda: len(fake_gitbook.ask_requests) == 2)
     assert all("context" not in r.body for r in fake_gitbook.ask_requests)
 
 
 async def test_feedback_is_acknowledged_and_recorded_once_per_person(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    fake_gitbook.script_ask(
+        [
+            Snapshot("Hello there"),
+            Snapshot("Hello there, world", sources=[page_source()], followups=["More?"]),
+            DoneEvent(),
+        ]
+    )
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE=stream_mode) as bot:
         event = mention("hello?")
         await bot.event(event)
         await fake_slack.wait_until(
             lambda: (
-                any("Hello world" in visible_text(m) for m in fake_slack.messages.values())
+                any("Hello there, world" in visible_text(m) for m in fake_slack.messages.values())
                 and any(buttons(m) for m in fake_slack.messages.values())
             )
         )
         (channel, ts), reply = next(
-            (k, m) for k, m in fake_slack.messages.items() if "Hello world" in visible_text(m)
+            (k, m)
+            for k, m in fake_slack.messages.items()
+            if "Hello there, world" in visible_text(m)
         )
         helpful = next(b for b in buttons(reply) if b["action_id"] == "docsbot_feedback_helpful")
         _, first_key = await bot.click(
@@ -78,5 +97,9 @@ async def test_feedback_is_acknowledged_and_recorded_once_per_person(
     assert "Thanks for the feedback" in fake_slack.webhooks_to(first_key)[0].body["text"]
     assert "already rated" in fake_slack.webhooks_to(again_key)[0].body["text"]
     assert rating is not None and '"helpful": true' in rating
+    assert len(fake_slack.posts()) == 1
+    assert fake_slack.posts()[0].method == (
+        "chat.startStream" if stream_mode == "native" else "chat.postMessage"
+    )
     # A rating is not a question: still exactly one ask_question event.
     await fake_gitbook.wait_until(lambda: len(fake_gitbook.insight_events) == 1)

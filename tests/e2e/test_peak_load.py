@@ -11,6 +11,13 @@ from tests.fakes.slack_api import FakeSlack, visible_text
 QUESTIONS = 50
 CHANNELS = 10
 UNFINISHED = ("Searching the docs", "Writing…")
+LIMITS = {
+    "chat.update": 50,
+    "chat.postMessage": 120,
+    "chat.startStream": 20,
+    "chat.appendStream": 100,
+    "chat.stopStream": 20,
+}
 
 
 def _script(gitbook: FakeGitBook, index: int) -> str:
@@ -30,12 +37,17 @@ def _script(gitbook: FakeGitBook, index: int) -> str:
 
 
 async def test_a_burst_of_50_questions_all_land_complete_within_slacks_limits(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, redis_url: str, redis_key_prefix: str
+    fake_slack: FakeSlack,
+    fake_gitbook: FakeGitBook,
+    redis_url: str,
+    redis_key_prefix: str,
+    stream_mode: str,
 ) -> None:
-    fake_slack.set_rate_limit("chat.update", per_minute=50, retry_after=1)
-    fake_slack.set_rate_limit("chat.postMessage", per_minute=120, retry_after=1)
+    # Slack's per-workspace tiers (slack-api.md section 0).
+    for method, per_minute in LIMITS.items():
+        fake_slack.set_rate_limit(method, per_minute=per_minute, retry_after=1)
     finals = [_script(fake_gitbook, i) for i in range(QUESTIONS)]
-    shared = {"redis_url": redis_url, "key_prefix": redis_key_prefix}
+    shared = {"redis_url": redis_url, "key_prefix": redis_key_prefix, "STREAM_MODE": stream_mode}
     async with (
         running_bot(fake_slack, fake_gitbook, **shared) as first,
         running_bot(fake_slack, fake_gitbook, **shared) as second,
@@ -56,10 +68,14 @@ async def test_a_burst_of_50_questions_all_land_complete_within_slacks_limits(
         await fake_slack.wait_until(complete, timeout=45)
     visible = [visible_text(m) for m in fake_slack.messages.values()]
     assert not [t for t in visible if any(marker in t for marker in UNFINISHED)]
+    assert not [m for m in fake_slack.messages.values() if m["streaming"]]
     for i, event in enumerate(events):
         thread = fake_slack.thread(event["channel"], event["ts"])
         assert sum(finals[i] in visible_text(m) for m in thread) == 1, f"question {i}"
     assert len(fake_gitbook.ask_requests) == QUESTIONS
     received_429 = sum(fake_slack.count_429.values())
-    print(f"\n429s received in the burst: {dict(fake_slack.count_429)} (total {received_429})")
+    streams = len(fake_slack.calls_to("chat.startStream"))
+    print(f"\n{stream_mode}: {streams} native streams; 429s {dict(fake_slack.count_429)}")
     assert received_429 <= 10
+    if stream_mode == "native":  # as many native streams as Tier 2 allows, edits for the rest
+        assert 0 < streams <= LIMITS["chat.startStream"]

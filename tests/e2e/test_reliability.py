@@ -68,16 +68,22 @@ def _texts(messages: Iterable[dict[str, Any]]) -> list[str]:
     return [visible_text(m) for m in messages]
 
 
+def _working(message: dict[str, Any]) -> bool:
+    """Whether a message still says the bot is working (or is a native stream left open)."""
+    text = visible_text(message)
+    return PLACEHOLDER in text or WRITING in text or bool(message.get("streaming"))
+
+
 def _pending(slack: FakeSlack) -> list[str]:
     """Visible messages that still say the bot is working."""
-    return [t for t in _texts(slack.messages.values()) if PLACEHOLDER in t or WRITING in t]
+    return [visible_text(m) for m in slack.messages.values() if _working(m)]
 
 
 def _finished(slack: FakeSlack, event: dict[str, Any], expected: Iterable[str]) -> bool:
     """Whether one reply to event shows every expected text and none says it is working."""
-    replies = _texts(_thread(slack, event))
-    return any(all(e in t for e in expected) for t in replies) and not any(
-        PLACEHOLDER in t or WRITING in t for t in replies
+    replies = _thread(slack, event)
+    return any(all(e in t for e in expected) for t in _texts(replies)) and not any(
+        _working(m) for m in replies
     )
 
 
@@ -97,6 +103,10 @@ async def _ask_and_expect(bot: RunningBot, answer: str, *, user: str = "U0ASKER7
     return await _final_reply(bot.slack, event, answer)
 
 
+def _shows(slack: FakeSlack, event: dict[str, Any], text: str) -> Callable[[], bool]:
+    return lambda: any(text in t for t in _texts(_thread(slack, event)))
+
+
 def _has_one_reply(slack: FakeSlack, event: dict[str, Any]) -> bool:
     return len(_thread(slack, event)) == 1
 
@@ -106,9 +116,10 @@ def _asks_for(gitbook: FakeGitBook, question: str) -> int:
 
 
 def _posts_in(slack: FakeSlack, channel: str, thread_ts: str | None) -> int:
+    """Calls that created a reply in the thread (posted, or started a native stream)."""
     return sum(
         1
-        for c in slack.calls_to("chat.postMessage")
+        for c in slack.posts()
         if c.args.get("channel") == channel and (c.args.get("thread_ts") or None) == thread_ts
     )
 
@@ -343,12 +354,13 @@ async def test_bot_and_non_question_events_are_acknowledged_but_never_answered(
     assert response.status_code == 200  # a 404 would make Slack retry it
     (only_ask,) = fake_gitbook.ask_requests
     assert only_ask.question.startswith(SENTINEL_QUESTION)
-    assert len(fake_slack.calls_to("chat.postMessage")) == 1  # the sentinel's placeholder
+    assert len(fake_slack.posts()) == 1  # the sentinel's reply
 
 
 # --- 4. GitBook faults ---------------------------------------------------------------------------
 
 PARTIAL = "To rotate a key, open the settings page"
+PARTIAL_SHOWN = "To rotate a key, open the settings"  # a native stream holds back "page"
 FULL = "To rotate a key, open **Settings → API keys** and click *Rotate*."
 
 
@@ -364,6 +376,7 @@ async def _fault_then_recovery(
     scripts: list[list[Step]],
     expected: Iterable[str],
     *,
+    stream_mode: str,
     gitbook_timeout: str = "2",
 ) -> tuple[str, int]:
     """Ask one question whose Ask calls play scripts; return its final reply and Ask count.
@@ -372,7 +385,8 @@ async def _fault_then_recovery(
     """
     question = _unique("how do I rotate an API key?")
     expected = list(expected)
-    async with running_bot(slack, gitbook, GITBOOK_TIMEOUT_SECONDS=gitbook_timeout) as bot:
+    env = {"GITBOOK_TIMEOUT_SECONDS": gitbook_timeout, "STREAM_MODE": stream_mode}
+    async with running_bot(slack, gitbook, **env) as bot:
         for script in scripts:
             gitbook.script_ask(script)
         event = mention(question)
@@ -387,45 +401,48 @@ async def _fault_then_recovery(
 
 
 async def test_gitbook_500_once_is_retried_and_the_full_answer_shown(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     reply, asks = await _fault_then_recovery(
         fake_slack,
         fake_gitbook,
         [[HttpError(500, "Internal error")], [Snapshot(FULL), DoneEvent()]],
         [FULL],
+        stream_mode=stream_mode,
     )
     assert asks == 2
     assert "⚠️" not in reply
 
 
 async def test_gitbook_500_twice_ends_with_a_notice(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     _, asks = await _fault_then_recovery(
         fake_slack,
         fake_gitbook,
         [[HttpError(500, "Internal error")], [HttpError(503, "Unavailable")]],
         ["having trouble"],
+        stream_mode=stream_mode,
     )
     assert asks == 2  # one automatic retry, no more
 
 
 async def test_gitbook_401_is_not_retried_and_says_the_credentials_were_refused(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     reply, asks = await _fault_then_recovery(
         fake_slack,
         fake_gitbook,
         [[HttpError(401, "Invalid token")], [Snapshot("must not be asked"), DoneEvent()]],
         ["credentials"],
+        stream_mode=stream_mode,
     )
     assert asks == 1
     assert "must not be asked" not in reply
 
 
 async def test_gitbook_429_twice_ends_with_a_busy_notice(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     _, asks = await _fault_then_recovery(
         fake_slack,
@@ -435,12 +452,13 @@ async def test_gitbook_429_twice_ends_with_a_busy_notice(
             [HttpError(429, "Too many requests", headers=_reset_header())],
         ],
         ["rate limited"],
+        stream_mode=stream_mode,
     )
     assert 1 <= asks <= 2
 
 
 async def test_gitbook_429_then_success_shows_the_answer(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     reply, asks = await _fault_then_recovery(
         fake_slack,
@@ -450,25 +468,27 @@ async def test_gitbook_429_then_success_shows_the_answer(
             [Snapshot(FULL), DoneEvent()],
         ],
         [FULL],
+        stream_mode=stream_mode,
     )
     assert asks == 2
     assert "⚠️" not in reply
 
 
 async def test_error_event_after_a_partial_answer_keeps_the_text_and_adds_a_notice(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     _, asks = await _fault_then_recovery(
         fake_slack,
         fake_gitbook,
         [[Snapshot(PARTIAL), ErrorEvent("Something went wrong")]],
         [PARTIAL, "⚠️", "stopped with an error"],
+        stream_mode=stream_mode,
     )
     assert asks == 1
 
 
 async def test_hang_after_a_partial_answer_times_out_with_the_text_and_a_notice(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     started = time.monotonic()
     _, asks = await _fault_then_recovery(
@@ -477,13 +497,14 @@ async def test_hang_after_a_partial_answer_times_out_with_the_text_and_a_notice(
         [[Snapshot(PARTIAL), Hang()]],
         [PARTIAL, "⚠️", "took too long"],
         gitbook_timeout="0.5",
+        stream_mode=stream_mode,
     )
     assert asks == 1  # text was shown: no retry
     assert time.monotonic() - started < 6.0
 
 
 async def test_hang_before_any_text_is_retried_once(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     reply, asks = await _fault_then_recovery(
         fake_slack,
@@ -491,36 +512,42 @@ async def test_hang_before_any_text_is_retried_once(
         [[Hang()], [Snapshot(FULL), DoneEvent()]],
         [FULL],
         gitbook_timeout="0.5",
+        stream_mode=stream_mode,
     )
     assert asks == 2
     assert "⚠️" not in reply
 
 
 async def test_cut_after_a_partial_answer_keeps_the_text_and_adds_a_notice_without_retry(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     reply, asks = await _fault_then_recovery(
         fake_slack,
         fake_gitbook,
         [[Snapshot(PARTIAL), Cut()], [Snapshot("must not be asked"), DoneEvent()]],
         [PARTIAL, "⚠️", "connection"],
+        stream_mode=stream_mode,
     )
     assert asks == 1
     assert "must not be asked" not in reply
 
 
 async def test_cut_before_any_text_is_retried_and_the_full_answer_shown(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     reply, asks = await _fault_then_recovery(
-        fake_slack, fake_gitbook, [[Cut()], [Snapshot(FULL), DoneEvent()]], [FULL]
+        fake_slack,
+        fake_gitbook,
+        [[Cut()], [Snapshot(FULL), DoneEvent()]],
+        [FULL],
+        stream_mode=stream_mode,
     )
     assert asks == 2
     assert "⚠️" not in reply
 
 
 async def test_document_instead_of_markdown_ends_with_a_notice(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     document = {"object": "document", "nodes": []}
     reply, _ = await _fault_then_recovery(
@@ -528,6 +555,7 @@ async def test_document_instead_of_markdown_ends_with_a_notice(
         fake_gitbook,
         [[Snapshot(None, document=document), DoneEvent()]],
         ["⚠️", "unexpected format"],
+        stream_mode=stream_mode,
     )
     assert "nodes" not in reply  # never the JSON tree
 
@@ -540,11 +568,11 @@ async def test_document_instead_of_markdown_ends_with_a_notice(
     ],
 )
 async def test_empty_answer_says_no_answer_was_found_with_a_search_link(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, script: list[Step]
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, script: list[Step], stream_mode: str
 ) -> None:
     fake_gitbook.add_site_space("space_1", "https://docs.example.com/")
     reply, asks = await _fault_then_recovery(
-        fake_slack, fake_gitbook, [script], ["couldn't find an answer"]
+        fake_slack, fake_gitbook, [script], ["couldn't find an answer"], stream_mode=stream_mode
     )
     assert asks == 1
     assert "https://docs.example.com/?q=" in reply
@@ -564,7 +592,7 @@ async def _held_after_first_edit(
     """
     release = asyncio.Event()
     gitbook.script_ask([Snapshot(PARTIAL), WaitFor(release), Snapshot(final), DoneEvent()])
-    async with running_bot(slack, gitbook, edit_interval=30.0) as bot:
+    async with running_bot(slack, gitbook, edit_interval=30.0, STREAM_MODE="edit") as bot:
         event = mention(_unique("how do I rotate a key?"))
         await bot.event(event)
         await slack.wait_until(lambda: any(c.ok for c in slack.calls_to("chat.update")))
@@ -610,7 +638,7 @@ async def test_every_edit_refused_still_delivers_the_final_answer(
 ) -> None:
     fake_slack.fail_next("chat.update", "msg_too_long", times=1000)
     fake_gitbook.script_ask([Snapshot(PARTIAL), Snapshot(FULL), DoneEvent()])
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE="edit") as bot:
         event = mention(_unique("how do I rotate a key?"))
         await bot.event(event)
         await _final_reply(fake_slack, event, "Settings → API keys")
@@ -623,7 +651,7 @@ async def test_rate_limited_placeholder_post_is_retried_and_the_answer_lands(
 ) -> None:
     fake_slack.rate_limit_next("chat.postMessage", retry_after=1)
     fake_gitbook.script_ask([Snapshot(FULL), DoneEvent()])
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE="edit") as bot:
         event = mention(_unique("how do I rotate a key?"))
         await bot.event(event)
         await _final_reply(fake_slack, event, "Settings → API keys")
@@ -635,14 +663,21 @@ async def test_rate_limited_placeholder_post_is_retried_and_the_answer_lands(
 
 @pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found"])
 async def test_refused_post_does_not_stop_the_bot_from_answering_the_next_question(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, caplog: pytest.LogCaptureFixture, error: str
+    fake_slack: FakeSlack,
+    fake_gitbook: FakeGitBook,
+    caplog: pytest.LogCaptureFixture,
+    error: str,
+    stream_mode: str,
 ) -> None:
-    fake_slack.fail_next("chat.postMessage", error)
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    # The reply's first call is refused: a placeholder post, or the start of a native stream.
+    method = "chat.startStream" if stream_mode == "native" else "chat.postMessage"
+    fake_slack.fail_next(method, error)
+    fake_gitbook.script_ask([Snapshot(PARTIAL), Snapshot(FULL), DoneEvent()])
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE=stream_mode) as bot:
         event = mention(_unique("how do I rotate a key?"), channel="C0NOTIN")
         response = await bot.event(event)
         await fake_slack.wait_until(
-            lambda: any(c.error == error for c in fake_slack.calls_to("chat.postMessage"))
+            lambda: any(c.error == error for c in fake_slack.calls_to(method))
         )
         await _ask_and_expect(bot, "Back to normal.")
     assert response.status_code == 200
@@ -676,30 +711,44 @@ def _fences_balanced(text: str) -> bool:
 
 
 async def test_thirty_thousand_character_answer_lands_complete_across_several_messages(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     markdown, paragraphs, code = _long_answer()
     assert 28_000 < len(markdown) < 36_000
+    gates = [asyncio.Event(), asyncio.Event()]
     fake_gitbook.script_ask(
         [
             Snapshot(markdown[:9_000]),
+            WaitFor(gates[0]),
             Snapshot(markdown[:16_000]),  # cut inside the code block
+            WaitFor(gates[1]),
             Snapshot(markdown),
             DoneEvent(),
         ]
     )
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE=stream_mode) as bot:
         event = mention(_unique("how do I migrate?"))
         await bot.event(event)
+        # Each snapshot is shown before the next comes (paragraph 18 ends the first message).
+        for gate, shown in zip(gates, (paragraphs[0], paragraphs[18]), strict=True):
+            await fake_slack.wait_until(_shows(fake_slack, event, shown))
+            gate.set()
         await _final_reply(fake_slack, event, paragraphs[-1])
-    assert fake_slack.refusals == []  # no size error, intermediate edits included
+    assert fake_slack.refusals == []  # no size error, intermediate updates included
+    if stream_mode == "native":  # streamed into the first message, not corrected afterwards
+        assert [len(fake_slack.calls_to(m)) for m in ("chat.startStream", "chat.stopStream")] == [
+            1,
+            1,
+        ]
+        assert fake_slack.calls_to("chat.update") == []
     replies = _thread(fake_slack, event)
     assert len(replies) >= 3
+    # The answer is in markdown blocks, or (a native stream) in the message's markdown_text.
     pieces = [
         str(block.get("text") or "")
         for m in replies
-        for block in m.get("blocks") or []
-        if block.get("type") == "markdown"
+        for block in [{"type": "markdown", "text": m.get("markdown_text")}, *(m["blocks"] or [])]
+        if block.get("type") == "markdown" and block.get("text")
     ]
     assert all(_fences_balanced(piece) for piece in pieces)
     joined = "\n".join(pieces)
@@ -755,10 +804,17 @@ async def test_event_retry_during_a_redis_outage_is_still_answered_once(
 # --- 8. bad input --------------------------------------------------------------------------------
 
 _NOTIFYING = re.compile(r"<!|<@|@(?:here|channel|everyone)")
+CONTENT_METHODS = (
+    "chat.postMessage",
+    "chat.update",
+    "chat.startStream",
+    "chat.appendStream",
+    "chat.stopStream",
+)
 
 
 async def test_mentions_and_broadcasts_in_the_answer_are_defanged(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     fake_gitbook.add_site_space("space_1", "https://docs.example.com/")
     fake_gitbook.add_page("space_1", "page_1", "Alerts for <!channel>", "alerts")
@@ -773,11 +829,11 @@ async def test_mentions_and_broadcasts_in_the_answer_are_defanged(
             DoneEvent(),
         ]
     )
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE=stream_mode) as bot:
         event = mention(_unique("how do I alert people?"))
         await bot.event(event)
         reply = await _final_reply(fake_slack, event, "never type")
-    sent = [c.args for c in fake_slack.calls if c.method in ("chat.postMessage", "chat.update")]
+    sent = [c.args for c in fake_slack.calls if c.method in CONTENT_METHODS]
     assert sent
     for args in sent:
         # Everything Slack renders: the notification text, the blocks, the button labels.
@@ -850,49 +906,51 @@ async def test_third_question_in_a_minute_gets_a_polite_refusal_and_no_ask(
 
 @asynccontextmanager
 async def _service(
-    slack: FakeSlack, gitbook: FakeGitBook, *, shutdown_grace: float
+    slack: FakeSlack, gitbook: FakeGitBook, *, shutdown_grace: float, stream_mode: str
 ) -> AsyncIterator[RunningBot]:
     """Like harness.running_bot, with a chosen shutdown grace."""
-    settings = Settings.from_env(bot_env(slack, gitbook))
+    settings = Settings.from_env(bot_env(slack, gitbook, STREAM_MODE=stream_mode))
     service = Service(settings, host="127.0.0.1", edit_interval=0.02, shutdown_grace=shutdown_grace)
     async with service, httpx.AsyncClient(timeout=10) as client:
         yield RunningBot(service, client, slack, gitbook)
 
 
 async def test_shutdown_closes_an_answer_in_flight_with_a_notice(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     fake_gitbook.script_ask([Snapshot(PARTIAL), WaitFor(asyncio.Event()), DoneEvent()])
     event = mention(_unique("how do I rotate a key?"))
     started = 0.0
-    async with _service(fake_slack, fake_gitbook, shutdown_grace=0.2) as bot:
+    async with _service(
+        fake_slack, fake_gitbook, shutdown_grace=0.2, stream_mode=stream_mode
+    ) as bot:
         await bot.event(event)
-        await fake_slack.wait_until(
-            lambda: any(PARTIAL in t for t in _texts(_thread(fake_slack, event)))
-        )
+        await fake_slack.wait_until(_shows(fake_slack, event, PARTIAL_SHOWN))
         started = time.monotonic()
     stop_seconds = time.monotonic() - started
-    (reply,) = _texts(_thread(fake_slack, event))
-    assert PLACEHOLDER not in reply and WRITING not in reply
-    assert "try again" in reply.lower()
+    (message,) = _thread(fake_slack, event)
+    reply = visible_text(message)
+    assert not _working(message)
+    assert "restarted" in reply and "try again" in reply.lower()
     # Grace 0.2 s plus closing: well under the 10 s budget, and under GITBOOK_TIMEOUT_SECONDS
     # (2 s), so it was the shutdown, not a GitBook timeout, that closed the answer.
     assert stop_seconds < 1.5
 
 
 async def test_shutdown_keeps_the_partial_answer_shown_so_far(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     fake_gitbook.script_ask([Snapshot(PARTIAL), WaitFor(asyncio.Event()), DoneEvent()])
     event = mention(_unique("how do I rotate a key?"))
-    async with _service(fake_slack, fake_gitbook, shutdown_grace=0.2) as bot:
+    async with _service(
+        fake_slack, fake_gitbook, shutdown_grace=0.2, stream_mode=stream_mode
+    ) as bot:
         await bot.event(event)
-        await fake_slack.wait_until(
-            lambda: any(PARTIAL in t for t in _texts(_thread(fake_slack, event)))
-        )
+        await fake_slack.wait_until(_shows(fake_slack, event, PARTIAL_SHOWN))
     (reply,) = _texts(_thread(fake_slack, event))
-    assert PARTIAL in reply  # what the asker already read is not taken away
-    assert "⚠️" in reply or "try again" in reply.lower()
+    # What the asker already read is not taken away (nor what had arrived, still unshown).
+    assert PARTIAL in reply
+    assert "⚠️" in reply and "restarted" in reply
 
 
 async def _refuses_connections(url: str) -> bool:
@@ -906,16 +964,16 @@ async def _refuses_connections(url: str) -> bool:
 
 
 async def test_shutdown_stops_taking_events_and_lets_an_answer_in_flight_finish(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     release = asyncio.Event()
     fake_gitbook.script_ask([Snapshot(PARTIAL), WaitFor(release), Snapshot(FULL), DoneEvent()])
     event = mention(_unique("how do I rotate a key?"))
-    async with _service(fake_slack, fake_gitbook, shutdown_grace=5.0) as bot:
+    async with _service(
+        fake_slack, fake_gitbook, shutdown_grace=5.0, stream_mode=stream_mode
+    ) as bot:
         await bot.event(event)
-        await fake_slack.wait_until(
-            lambda: any(PARTIAL in t for t in _texts(_thread(fake_slack, event)))
-        )
+        await fake_slack.wait_until(_shows(fake_slack, event, PARTIAL_SHOWN))
         stopping = asyncio.create_task(bot.service.shutdown())
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 5.0

@@ -1,6 +1,12 @@
-"""Each Slack surface end to end: DM, slash command with Share, buttons, bad input."""
+"""Each Slack surface end to end: DM, slash command with Share, buttons, bad input.
+
+Replies in threads behave the same whether they stream natively or by edits: those tests
+run in both modes (the `stream_mode` fixture).
+"""
 
 from __future__ import annotations
+
+import pytest
 
 from tests.e2e.harness import RunningBot, direct_message, mention, running_bot
 from tests.fakes.gitbook import DoneEvent, FakeGitBook, Snapshot, page_source
@@ -20,40 +26,51 @@ def _answer(gitbook: FakeGitBook, text: str, question: str | None = None) -> Non
     )
 
 
-async def _final_reply(slack: FakeSlack, count: int = 1) -> dict[str, object]:
-    await slack.wait_until(
-        lambda: (
-            any("Sources" in visible_text(m) for m in slack.messages.values())
-            and len(slack.calls_to("chat.update")) >= count
-        )
-    )
-    return next(m for m in slack.messages.values() if "Sources" in visible_text(m))
+def _is_final(message: dict[str, object]) -> bool:
+    return "Sources" in visible_text(message) and not message.get("streaming")
 
 
+async def _final_reply(slack: FakeSlack) -> dict[str, object]:
+    await slack.wait_until(lambda: any(_is_final(m) for m in slack.messages.values()))
+    return next(m for m in slack.messages.values() if _is_final(m))
+
+
+@pytest.mark.parametrize(
+    ("mode", "method", "threaded"),
+    [
+        pytest.param("auto", "chat.postMessage", False, id="auto-edits-at-top-level"),
+        pytest.param("edit", "chat.postMessage", False, id="edit"),
+        pytest.param("native", "chat.startStream", True, id="native-threads-the-question"),
+    ],
+)
 async def test_direct_message_is_answered_in_the_dm(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, mode: str, method: str, threaded: bool
 ) -> None:
     _answer(fake_gitbook, "Install the CLI with pip and run it.")
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE=mode) as bot:
         event = direct_message("how do I install it?")
         await bot.event(event)
         reply = await _final_reply(fake_slack)
-    post = fake_slack.calls_to("chat.postMessage")[0].args
-    assert post["channel"] == event["channel"]
-    assert post.get("thread_ts") is None  # a top-level DM gets a top-level answer
+    post = fake_slack.posts()[0]
+    assert post.method == method and post.args["channel"] == event["channel"]
+    # A top-level DM gets a top-level answer, unless it must be threaded to stream natively.
+    assert post.args.get("thread_ts") == (event["ts"] if threaded else None)
     assert "Install the CLI with pip and run it." in visible_text(reply)
     assert "https://docs.example.com/getting-started" in visible_text(reply)
     assert fake_gitbook.ask_requests[0].question == "how do I install it?"
 
 
 async def test_dm_in_a_thread_is_answered_in_that_thread(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
-    _answer(fake_gitbook, "Yes.")
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    _answer(fake_gitbook, "Yes, it works on Windows too.")
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE=stream_mode) as bot:
         await bot.event(direct_message("and on Windows?", thread_ts="1700000000.000001"))
-        await _final_reply(fake_slack)
-    assert fake_slack.calls_to("chat.postMessage")[0].args["thread_ts"] == "1700000000.000001"
+        reply = await _final_reply(fake_slack)
+    (post,) = fake_slack.posts()
+    assert post.args["thread_ts"] == "1700000000.000001"
+    assert post.method == ("chat.startStream" if stream_mode == "native" else "chat.postMessage")
+    assert "Yes, it works on Windows too." in visible_text(reply)
 
 
 async def test_slash_command_answers_privately_and_share_posts_publicly(
@@ -83,21 +100,17 @@ async def test_slash_command_answers_privately_and_share_posts_publicly(
 
 
 async def test_followup_button_asks_in_the_same_thread(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
-    _answer(fake_gitbook, "Start here.")
+    _answer(fake_gitbook, "Start with the quick start guide.")
     _answer(fake_gitbook, "SSO is configured under Security.", question="What about SSO?")
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE=stream_mode) as bot:
         event = mention("where do I start?")
         await bot.event(event)
         reply = await _final_reply(fake_slack)
         (followup,) = [b for b in buttons(reply) if b["action_id"].startswith("docsbot_followup")]
-        reply_ts = fake_slack.calls_to("chat.postMessage")[0]
         await bot.click(
-            followup,
-            channel="C0CHAN9",
-            message_ts=str(reply_ts.args.get("ts", "1.2")),
-            thread_ts=event["ts"],
+            followup, channel="C0CHAN9", message_ts=str(reply["ts"]), thread_ts=event["ts"]
         )
         await fake_slack.wait_until(lambda: len(fake_gitbook.ask_requests) == 2)
         await fake_slack.wait_until(
@@ -105,17 +118,21 @@ async def test_followup_button_asks_in_the_same_thread(
                 "SSO is configured" in visible_text(m) for m in fake_slack.messages.values()
             )
         )
-    second = fake_slack.calls_to("chat.postMessage")[1].args
-    assert second["thread_ts"] == event["ts"]
+    first, second = fake_slack.posts()
+    native = stream_mode == "native"
+    assert first.method == second.method == ("chat.startStream" if native else "chat.postMessage")
+    assert second.args["thread_ts"] == event["ts"]
+    if native:
+        assert second.args["recipient_user_id"] == "U0ASKER7"  # whoever clicked
     assert fake_gitbook.ask_requests[1].question == "What about SSO?"
     await fake_gitbook.wait_until(lambda: len(fake_gitbook.insight_events) == 2)
 
 
 async def test_refresh_asks_again_and_edits_the_same_message(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
-    _answer(fake_gitbook, "Old answer.")
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    _answer(fake_gitbook, "Old answer, from last week.")
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE=stream_mode) as bot:
         await bot.event(mention("what is new?"))
         await _final_reply(fake_slack)
         await bot.event(mention("What is new"))
@@ -127,12 +144,12 @@ async def test_refresh_asks_again_and_edits_the_same_message(
         )
         refresh = next(b for b in buttons(cached) if b["action_id"] == "docsbot_refresh")
         fake_gitbook.script_ask([Snapshot("New answer."), DoneEvent()])
-        posts_before = len(fake_slack.calls_to("chat.postMessage"))
+        posts_before = len(fake_slack.posts())
         await bot.click(refresh, channel=channel, message_ts=ts, thread_ts=cached.get("thread_ts"))
         await fake_slack.wait_until(
             lambda: "New answer." in visible_text(fake_slack.messages[(channel, ts)])
         )
-        assert len(fake_slack.calls_to("chat.postMessage")) == posts_before  # edited in place
+        assert len(fake_slack.posts()) == posts_before  # edited in place
         assert len(fake_gitbook.ask_requests) == 2
         # The refreshed answer is now what the cache serves.
         await bot.event(mention("what is new"))
@@ -178,10 +195,10 @@ async def test_empty_slash_command_gets_usage_help(
 
 
 async def test_dm_thread_shows_a_status_while_answering_then_clears_it(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
-    _answer(fake_gitbook, "Done.")
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    _answer(fake_gitbook, "Done, it is all set up.")
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE=stream_mode) as bot:
         await bot.event(direct_message("status?", thread_ts="1700000000.000002"))
         await _final_reply(fake_slack)
     statuses = [c.args for c in fake_slack.calls_to("assistant.threads.setStatus")]

@@ -11,6 +11,10 @@ Ask streams are scripted with steps (`Snapshot`, `Delay`, `WaitFor`, `DoneEvent`
 `Close`, `ErrorEvent`, `Cut`, `Hang`, `HttpError`, `Raw`); the wire format follows gitbook-api.md
 sections 5-6.
 Request bodies are validated against tests/gitbook-openapi.json; refusals land in `schema_errors`.
+
+Insights aggregation (`POST .../insights/events/aggregate`) is computed from the insights events
+the bot sent plus events seeded with `seed_events` (see tests/fakes/aggregate.py), or served from
+`script_aggregate`; every answer is validated against `SiteInsightsQueryEventsAggregationResult`.
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ import jsonschema
 from aiohttp import web
 from multidict import CIMultiDict
 
-from tests.fakes.openapi import explain, validate_request_body
+from tests.fakes.aggregate import aggregate
+from tests.fakes.openapi import explain, validate_request_body, validate_schema
 
 __all__ = [
+    "AGGREGATE_PATH",
     "ASK_PATH",
     "DEFAULT_PAGE_ID",
     "DEFAULT_REVISION_ID",
@@ -51,6 +57,7 @@ __all__ = [
     "Snapshot",
     "Step",
     "WaitFor",
+    "ask_question_event",
     "default_script",
     "page_source",
     "record_source",
@@ -59,6 +66,8 @@ __all__ = [
 
 ASK_PATH = "/orgs/{organizationId}/sites/{siteId}/ask"
 EVENTS_PATH = "/orgs/{organizationId}/sites/{siteId}/insights/events"
+AGGREGATE_PATH = "/orgs/{organizationId}/sites/{siteId}/insights/events/aggregate"
+AGGREGATE_RESULT = "SiteInsightsQueryEventsAggregationResult"
 DEFAULT_SPACE_ID = "space_1"
 DEFAULT_REVISION_ID = "rev_1"
 DEFAULT_PAGE_ID = "page_1"
@@ -202,6 +211,39 @@ def record_source(title: str, url: str, *, record: str = "rec_1", site: str = "s
     return {"type": "record", "record": record, "site": site, "title": title, "url": url}
 
 
+def ask_question_event(
+    query: str,
+    at: dt.datetime,
+    *,
+    context: str = "site",
+    visitor: str = "visitor-1",
+    session: str = "session-1",
+) -> JSON:
+    """Build a `SiteInsightsEventAskQuestion` asked at `at` from display context `context`."""
+    return {
+        "type": "ask_question",
+        "query": query,
+        "timestamp": at.astimezone(dt.UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z"),
+        "session": {
+            "visitorId": visitor,
+            "sessionId": session,
+            "cookies": {},
+            "userAgent": "test",
+            "language": None,
+            "referrer": None,
+        },
+        "location": {
+            "url": "https://docs.example.com/",
+            "displayContext": context,
+            **dict.fromkeys(
+                ("siteSection", "siteSpace", "siteShareKey", "space", "revision", "page")
+            ),
+        },
+    }
+
+
 def default_script() -> list[Step]:
     """Two snapshots ("Hello", "Hello world" + one page source + one follow-up), then done."""
     return [
@@ -284,6 +326,8 @@ class FakeGitBook:
         self.ask_requests: list[AskRequest] = []
         self.schema_errors: list[SchemaError] = []
         self.insight_events: list[JSON] = []
+        self.seeded_events: list[JSON] = []
+        self.aggregate_requests: list[JSON] = []
         self.server_errors: list[str] = []
         self.ask_in_flight = 0
         self.max_ask_in_flight = 0
@@ -295,6 +339,7 @@ class FakeGitBook:
         self._pages: dict[tuple[str, str | None, str], JSON] = {}
         self._page_failures: dict[tuple[str, str], _PageFailure] = {}
         self._insights_failure: int | None = None
+        self._aggregate_script: deque[JSON | HttpError] = deque()
         self._queued: deque[list[Step]] = deque()
         self._by_question: dict[str, list[Step]] = {}
         self._held: set[asyncio.Event] = set()
@@ -324,6 +369,7 @@ class FakeGitBook:
         app.router.add_post(f"{v1}/ask", self._ask)
         app.router.add_get(f"{v1}/site-spaces", self._list_site_spaces)
         app.router.add_post(f"{v1}/insights/events", self._insights)
+        app.router.add_post(f"{v1}/insights/events/aggregate", self._aggregate)
         app.router.add_get("/v1/spaces/{space}/revisions/{revision}/page/{page}", self._page)
         app.router.add_get("/v1/spaces/{space}/content/page/{page}", self._page)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5)
@@ -416,6 +462,19 @@ class FakeGitBook:
     def fail_insights(self, status: int | None) -> None:
         """Make later insights calls fail with `status` (None: accept again)."""
         self._insights_failure = status
+
+    def seed_events(self, events: Sequence[JSON]) -> None:
+        """Add insights events (any age; validated as `SiteInsightsEvent`) for aggregation."""
+        for event in events:
+            validate_schema("SiteInsightsEvent", event)
+        self.seeded_events.extend(events)
+
+    def script_aggregate(self, *answers: JSON | HttpError) -> None:
+        """Queue aggregate answers (one per request) instead of computing them from events."""
+        for answer in answers:
+            if not isinstance(answer, HttpError):
+                validate_schema(AGGREGATE_RESULT, answer)
+        self._aggregate_script.extend(answers)
 
     async def wait_until(
         self,
@@ -597,6 +656,20 @@ class FakeGitBook:
             return _error(self._insights_failure, "Insights failure (scripted)")
         self.insight_events.extend(body["events"])
         return web.Response(status=204)
+
+    async def _aggregate(self, request: web.Request) -> web.Response:
+        self._check_site(request)
+        body = await self._json_body(request, AGGREGATE_PATH)
+        self.aggregate_requests.append(body)
+        if self._aggregate_script:
+            answer = self._aggregate_script.popleft()
+            if isinstance(answer, HttpError):
+                return _error(answer.status, answer.message, answer.headers)
+            return web.json_response(answer)
+        now = dt.datetime.now(dt.UTC)
+        result = aggregate([*self.seeded_events, *self.insight_events], body, now)
+        validate_schema(AGGREGATE_RESULT, result)  # a failure lands in server_errors
+        return web.json_response(result)
 
     def _check_timestamp(self, request: web.Request, body: JSON, timestamp: str | None) -> None:
         # "Must be within 5 minutes of the current time" (SiteInsightsEventBase.timestamp).

@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 JSON = dict[str, Any]
-_JSON_ARGS = ("blocks", "attachments", "metadata", "chunks")
+_JSON_ARGS = ("blocks", "attachments", "metadata", "chunks", "view")
 _CONTENT_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
 
 
@@ -153,12 +153,12 @@ def _elements(block: Mapping[str, Any]) -> list[JSON]:
 _MAX_ELEMENTS = {"actions": 25, "context": 10, "context_actions": 5}
 
 
-def block_problem(blocks: object) -> str | None:
+def block_problem(blocks: object, *, max_blocks: int = 50) -> str | None:
     """Why Slack would refuse these blocks with `invalid_blocks`, or None."""
     if not isinstance(blocks, list):
         return "blocks must be an array"
-    if len(blocks) > 50:  # "no more than 50 items allowed"
-        return f"{len(blocks)} blocks, at most 50 allowed"
+    if len(blocks) > max_blocks:  # messages: "no more than 50 items allowed"; Home tabs: 100
+        return f"{len(blocks)} blocks, at most {max_blocks} allowed"
     block_ids: set[str] = set()
     markdown_total = 0
     for i, block in enumerate(blocks):
@@ -249,9 +249,14 @@ class FakeSlack:
         self.webhooks: list[Webhook] = []
         self.refusals: list[Refusal] = []
         self.reactions: dict[tuple[str, str], set[str]] = {}
+        self.usergroups: dict[str, list[str]] = {}  # user group id → member ids
+        self.home_views: dict[str, JSON] = {}  # user id → the Home view last published
         self.count_429: Counter[str] = Counter()
         self.text_limits: dict[str, int] = {"chat.update": 4000}
         self.response_url_max_uses = 5
+        # Slack closes a native stream about 5 minutes after chat.startStream (slack-api.md
+        # section 6); None: never.
+        self.stream_lifetime: float | None = None
         self._ts_counter = 0
         self._fail_next: dict[str, deque[str]] = {}
         self._limit_next: dict[str, deque[int]] = {}
@@ -313,6 +318,12 @@ class FakeSlack:
         """Answer the next `times` calls of `method` with HTTP 429 and `Retry-After`."""
         self._limit_next.setdefault(method, deque()).extend([retry_after] * times)
 
+    def stop_stream_as_user(self, channel: str, ts: str) -> None:
+        """The recipient presses Stop on a streaming message: later calls get `stopped_by_user`."""
+        message = self.messages[(channel, ts)]
+        message["streaming"] = False
+        message["stopped_by_user"] = True
+
     def set_rate_limit(
         self, method: str, per_minute: int, retry_after: int = 1, window: float = 60.0
     ) -> None:
@@ -323,6 +334,10 @@ class FakeSlack:
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    def posts(self) -> list[Call]:
+        """Every call that creates a reply message: `chat.postMessage` and `chat.startStream`."""
+        return [c for c in self.calls if c.method in ("chat.postMessage", "chat.startStream")]
 
     def thread(self, channel: str, thread_ts: str) -> list[JSON]:
         """Visible messages of a thread (its parent too, if the bot posted it), in ts order."""
@@ -430,6 +445,8 @@ class FakeSlack:
             "reactions.add": self._reaction_add,
             "reactions.remove": self._reaction_remove,
             "conversations.info": self._conversation_info,
+            "usergroups.users.list": self._usergroup_users,
+            "views.publish": self._views_publish,
         }
 
     def _next_ts(self) -> str:
@@ -541,11 +558,18 @@ class FakeSlack:
             if not args.get(name):
                 raise _Refused(f"missing_{name}")
         text = _stream_text(args)
-        message = self._new_message({**args, "text": ""}, streaming=True, markdown_text=text)
+        message = self._new_message(
+            {**args, "text": ""}, streaming=True, markdown_text=text, started=time.monotonic()
+        )
         return {"ok": True, "channel": message["channel"], "ts": message["ts"]}
 
     def _streaming(self, args: JSON) -> JSON:
         message = self._find(args)
+        if message.get("stopped_by_user"):
+            raise _Refused("stopped_by_user", "the recipient stopped the stream")
+        lifetime = self.stream_lifetime
+        if lifetime is not None and time.monotonic() - message.get("started", 0.0) > lifetime:
+            message["streaming"] = False  # expired: Slack closed it
         if not message["streaming"]:
             raise _Refused("message_not_in_streaming_state")
         return message
@@ -594,6 +618,26 @@ class FakeSlack:
                 "is_member": True,
             },
         }
+
+    # user groups and App Home
+
+    def _usergroup_users(self, args: JSON) -> JSON:
+        group = str(args.get("usergroup") or "")
+        if group not in self.usergroups:
+            raise _Refused("no_such_subteam", f"no user group {group!r}")
+        return {"ok": True, "users": list(self.usergroups[group])}
+
+    def _views_publish(self, args: JSON) -> JSON:
+        user, view = str(args.get("user_id") or ""), args.get("view")
+        if not user:
+            raise _Refused("invalid_arguments", "user_id is required")
+        if not isinstance(view, dict) or view.get("type") != "home":
+            raise _Refused("invalid_arguments", "view must be an object of type home")
+        problem = block_problem(view.get("blocks") or [], max_blocks=100)  # a Home tab: 100
+        if problem:
+            raise _Refused("invalid_blocks", problem)
+        self.home_views[user] = view
+        return {"ok": True, "view": {"id": f"V{len(self.home_views)}", **view}}
 
     # response_url
 

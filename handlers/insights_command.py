@@ -1,0 +1,60 @@
+"""`/docs insights [7d|30d|3m]`: the docs team's report, privately, for listed viewers only.
+
+Registered on the same slash command as questions, in front of them, with a matcher: only
+`insights` alone or followed by a range word reaches this handler; `/docs insights about SSO?`
+and everything else stays a question.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot import insights_blocks
+from bot.deps import Deps
+from bot.doc_gaps import DocGaps
+from bot.errors import GitBookError, SlackDeliveryError
+from bot.insights_access import InsightsAccess
+from bot.insights_query import parse_span
+from bot.insights_service import InsightsService
+from bot.messages import SlackMessage
+
+SUBCOMMAND = re.compile(r"^\s*insights(?:\s+(?P<span>\d+[a-z]*))?\s*$", re.IGNORECASE)
+
+
+async def is_insights_request(command: dict[str, Any]) -> bool:
+    """`insights`, optionally followed by a range such as `30d` (valid or not)."""
+    return SUBCOMMAND.match(str(command.get("text") or "")) is not None
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    """Answer `/docs insights` (register before the question handler of the same command)."""
+    name = deps.settings.slash_command
+    access = InsightsAccess(deps.slack, deps.store, deps.settings.insights_viewers)
+    insights = InsightsService(deps.gitbook, DocGaps(deps.store))
+
+    async def reply(command: dict[str, Any]) -> SlackMessage:
+        if not await access.allows(str(command["user_id"])):
+            return insights_blocks.notice(insights_blocks.REFUSAL)
+        match = SUBCOMMAND.match(str(command.get("text") or ""))
+        span = parse_span(match.group("span") if match else None)
+        if span is None:
+            return insights_blocks.notice(insights_blocks.usage(name))
+        try:
+            return insights_blocks.report_message(await insights.report(span))
+        except GitBookError as exc:
+            return insights_blocks.notice(insights_blocks.failure_text(exc))
+
+    async def on_insights(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        # Ephemeral only: question texts never go to the channel the command was typed in.
+        message = await reply(command)
+        response = await respond(
+            **message.as_kwargs(), response_type="ephemeral", replace_original=False
+        )
+        if response.status_code >= 300:  # respond() reports failures instead of raising
+            raise SlackDeliveryError("response_url", f"HTTP {response.status_code}")
+
+    app.command(name, matchers=[is_insights_request])(on_insights)
