@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 8.0  # answers in flight get this long; the whole stop stays under 10 s
 REDIS_TIMEOUT_SECONDS = 2.0
+REDIS_MAX_CONNECTIONS = 64
 
 
 class Service:
@@ -102,11 +103,17 @@ class Service:
     def _redis(self) -> redis.Redis | None:
         if self.settings.redis_url is None:
             return None
-        client = redis.Redis.from_url(
+        # A blocking pool: under a burst, callers wait for a connection instead of failing
+        # with "Too many connections" (which would split budgets between Redis and memory).
+        pool = redis.BlockingConnectionPool.from_url(
             str(self.settings.redis_url),
+            max_connections=REDIS_MAX_CONNECTIONS,
+            timeout=REDIS_TIMEOUT_SECONDS,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
         )
+        client = redis.Redis(connection_pool=pool)
+        self._stack.push_async_callback(pool.aclose)
         self._stack.push_async_callback(client.aclose)
         return client
 
