@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.config import BenchConfig, smoke_config
+from bench.modes import BOTH, STREAM_MODES, render_side_by_side, with_mode
 from bench.run import run_bench
 from bench.table import render_table, write_json
 
@@ -41,6 +42,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=[],
         metavar="NAME=VALUE",
         help="more environment for the bot, e.g. STREAM_MODE=edit (repeatable)",
+    )
+    parser.add_argument(
+        "--stream-mode",
+        choices=STREAM_MODES,
+        help="the bot's STREAM_MODE; 'both' runs native then edit and compares them",
     )
     parser.add_argument("--profile", type=Path, help="write cProfile stats here, print the top")
     return parser.parse_args(argv)
@@ -102,6 +108,10 @@ def main(argv: list[str]) -> int:
     for name in _PROXY_VARIABLES:  # every request goes to 127.0.0.1, never through a proxy
         os.environ.pop(name, None)
         os.environ.pop(name.lower(), None)
+    if args.stream_mode == "both":
+        return _run_both(config, args)
+    if args.stream_mode is not None:
+        config = with_mode(config, args.stream_mode)
     try:
         result = run(config, args.profile)
     except TimeoutError:
@@ -109,6 +119,25 @@ def main(argv: list[str]) -> int:
         return 1
     print(render_table(result))
     write_json(result, args.json)
+    print(f"\nwrote {args.json}")
+    return 0
+
+
+def _run_both(config: BenchConfig, args: argparse.Namespace) -> int:
+    """Run once per streaming mode, print each table, then the modes side by side."""
+    results: dict[str, dict[str, Any]] = {}
+    for mode in BOTH:
+        try:
+            results[mode] = run(with_mode(config, mode), args.profile)
+        except TimeoutError:
+            print(
+                f"bench: the {mode} run did not finish in {config.deadline_s:.0f} s",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"\n== STREAM_MODE={mode}\n{render_table(results[mode])}")
+    print(f"\n== side by side\n{render_side_by_side(results)}")
+    write_json({"stream_modes": results}, args.json)
     print(f"\nwrote {args.json}")
     return 0
 

@@ -23,6 +23,9 @@ from bot.models import Answer, AnswerUpdate, Draft
 
 logger = logging.getLogger(__name__)
 
+# Slack will not let the bot write to this channel: no other way of replying fares better.
+UNREACHABLE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+
 
 @dataclass(frozen=True, slots=True)
 class ReplyTarget:

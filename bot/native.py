@@ -27,7 +27,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.budget import Delivery
-from bot.delivery import Progress, ReplyTarget, SlackWriter, read_final
+from bot.delivery import UNREACHABLE_CHANNEL, Progress, ReplyTarget, SlackWriter, read_final
 from bot.errors import SlackDeliveryError
 from bot.models import Answer, AnswerUpdate
 from bot.native_stream import (
@@ -43,9 +43,6 @@ from bot.stream_text import HARD_LIMIT, next_view, remainder
 __all__ = ["NativeReply", "NativeSupport"]
 
 logger = logging.getLogger(__name__)
-
-# A channel Slack will not let the bot write to: no fallback would fare better.
-UNREACHABLE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 
 class Stage(StrEnum):
@@ -224,6 +221,7 @@ class NativeReply:
 
     async def _refused(self, refusal: Refusal, error: str) -> None:
         if refusal is Refusal.USER:
+            logger.info("the asker stopped the stream; closing the answer")
             self._stream, self._stage = None, Stage.STOPPED
         elif refusal is Refusal.GONE:
             self._stream = None

@@ -43,8 +43,9 @@ _LEAD_RE = re.compile(r"[ \t>]*(?:[*+-][ \t]+)?")  # blockquote and bullet marke
 _TRAILING_DELIM_RE = re.compile(r"(?:(?<=\S)[ \t]+[*_~]+|^[ \t]*[*_~]{1,2})[ \t]*$")
 _SEP_CELL_RE = re.compile(r":?-+:?")
 _BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
+# A broadcast tag with anything after its keyword ("<!here!>") is treated as live too.
 _TAG_RE = re.compile(
-    r"<(?:!(?P<broadcast>(?i:here|channel|everyone))|!subteam\^[^<>|]*"
+    r"<(?:!(?P<broadcast>(?i:here|channel|everyone))[^<>|]*|!subteam\^[^<>|]*"
     r"|@(?P<user>[A-Z][A-Z0-9]*))(?:\|(?P<label>[^<>]*))?>"
 )
 _PLAIN_RE = re.compile(r"@(?=(?:here|channel|everyone)\b)", re.IGNORECASE)

@@ -18,6 +18,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from bot import messages
 from bot.answers import AnswerService, checked_question
 from bot.cache import AnswerArchive
+from bot.delivery import UNREACHABLE_CHANNEL
 from bot.errors import QuestionError, SlackDeliveryError
 from bot.guards import UserRateLimit
 from bot.messages import SlackMessage
@@ -26,7 +27,6 @@ from bot.streamer import ReplyTarget, Streamer
 
 logger = logging.getLogger(__name__)
 
-UNREACHABLE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 EXPIRED = "That answer is no longer available to share. Please ask again."
 CANNOT_POST = (
     "I can't post in this channel. Invite me with `/invite @docsbot` and try again, "

@@ -2,11 +2,12 @@
 
 - *native* (``bot.native``): ``chat.startStream`` → ``chat.appendStream``* →
   ``chat.stopStream``, for replies in a thread to a known asker (Slack requires a thread
-  and the recipient), unless Slack said this app or token cannot stream natively;
+  and the recipient), unless Slack said this app or token cannot stream natively. In
+  auto mode only in DM threads; STREAM_MODE=native uses it for every thread;
 - *edits*: a placeholder, paced ``chat.update`` edits (at most one per ``edit_interval``
   per reply, fewer when the workspace budget is low, never overlapping, never out of
   order) and a final edit that always lands, or the final answer is posted anew and the
-  placeholder removed. Used for top-level DMs in auto mode, Refresh (which edits the
+  placeholder removed. Used for channels and top-level DMs in auto mode, Refresh (which edits the
   answer in place), STREAM_MODE=edit, and whenever a native stream cannot go on;
 - *once*: under load, one post of the complete answer (see ``bot.budget``).
 
@@ -84,7 +85,10 @@ class Streamer:
             return None  # a native stream needs its recipient
         if self._mode == "native":
             return target.thread_ts or target.question_ts
-        return target.thread_ts
+        # auto: natively only in DM threads, where the thread status shows at once; channel
+        # threads keep the placeholder people see at once (a native stream cannot show one
+        # without leaving it in the answer).
+        return target.thread_ts if target.channel.startswith("D") else None
 
     async def _stream_edits(
         self, target: ReplyTarget, updates: AsyncIterator[AnswerUpdate], existing_ts: str | None

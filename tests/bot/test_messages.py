@@ -260,3 +260,28 @@ def test_draft_of_a_long_answer_fits_one_message() -> None:
 def test_draft_never_pings() -> None:
     (text,) = markdown_texts(draft("Tell <!here> and <@U0BOSS1> about it"))
     assert "<!here>" not in text and "<@U0BOSS1>" not in text
+
+
+def test_a_native_stream_ends_with_the_same_body_and_footer_as_the_edit_path() -> None:
+    final = answer(sources=(SourceLink("API keys", "https://docs.example.com/keys"),))
+    ended = messages.streamed_final(final)
+    (whole,) = answer_messages(final)
+    assert [{"type": "markdown", "text": ended.body}, *ended.blocks] == whole.blocks
+    assert ended.rest == []
+    assert block_problem(ended.blocks) is None
+    assert "docsbot_feedback_helpful" in action_ids({"blocks": ended.blocks})
+
+
+def test_a_long_answer_streams_its_first_message_and_posts_the_rest_with_the_footer() -> None:
+    paragraphs = [f"Paragraph {i}: " + "word " * 300 for i in range(12)]  # about 18,000 chars
+    final = answer(markdown="\n\n".join(paragraphs))
+    ended = messages.streamed_final(final)
+    assert ended.blocks == []  # sources and buttons go under the last message
+    assert ended.body.startswith("Paragraph 0:") and len(ended.body) <= 10_000
+    assert ended.rest == answer_messages(final)[1:]
+    assert "docsbot_feedback_helpful" in action_ids(ended.rest[-1].as_kwargs())
+
+
+def test_a_stream_cut_short_ends_with_a_notice() -> None:
+    (block,) = messages.stopped_notice(restarting=True)
+    assert "restarted" in visible_text({"blocks": [block]})

@@ -14,7 +14,7 @@ from bot.streamer import ReplyTarget, Streamer
 from tests.fakes.slack_api import FakeSlack, visible_text
 
 FULL = "To rotate a key, open the settings page and click **Rotate**."
-TARGET = ReplyTarget("C1", "1700000000.000001", "T1", user="U1")
+TARGET = ReplyTarget("D1", "1700000000.000001", "T1", user="U1")  # a DM thread: native in auto
 
 
 def _streamer(slack: FakeSlack, **options: object) -> Streamer:
@@ -45,7 +45,7 @@ async def test_a_stream_about_to_expire_is_stopped_and_continued_by_edits(
     (stop,) = fake_slack.calls_to("chat.stopStream")
     assert not stop.args.get("markdown_text")
     assert fake_slack.refusals == []  # never ran into Slack's expiry
-    (message,) = fake_slack.thread("C1", TARGET.thread_ts or "")
+    (message,) = fake_slack.thread(TARGET.channel, TARGET.thread_ts or "")
     assert FULL in visible_text(message) and not message["streaming"]
     assert fake_slack.calls_to("chat.update")[-1].args["ts"] == message["ts"]
     assert start.args["recipient_user_id"] == "U1" and start.args["recipient_team_id"] == "T1"
@@ -65,6 +65,11 @@ async def test_a_reply_without_a_thread_or_an_asker_uses_edits_in_auto_mode(
     more = asyncio.Event()
     more.set()
     streamer = _streamer(fake_slack)
-    for target in (ReplyTarget("D1", None, "T1", user="U1"), ReplyTarget("C1", "1.1", "T1")):
+    targets = (
+        ReplyTarget("D1", None, "T1", user="U1"),  # top-level DM: no thread
+        ReplyTarget("C1", "1.1", "T1"),  # no asker
+        ReplyTarget("C1", "1.1", "T1", user="U1"),  # a channel thread keeps its placeholder
+    )
+    for target in targets:
         await streamer.stream(target, _updates(more))
     assert fake_slack.calls_to("chat.startStream") == []

@@ -133,7 +133,7 @@ async def test_mention_streams_natively_then_stops_with_sources_and_buttons(
             DoneEvent(),
         ]
     )
-    async with running_bot(fake_slack, fake_gitbook) as bot:  # STREAM_MODE=auto
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE="native") as bot:
         event = mention(QUESTION)
         await bot.event(event)
         await fake_slack.wait_until(lambda: len(fake_slack.calls_to("chat.startStream")) == 1)
@@ -202,7 +202,7 @@ async def test_rewritten_answer_stops_the_stream_and_is_corrected_by_an_edit(
             DoneEvent(),
         ]
     )
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE="native") as bot:
         event = mention(QUESTION)
         await bot.event(event)
         await fake_slack.wait_until(lambda: len(fake_slack.calls_to("chat.startStream")) == 1)

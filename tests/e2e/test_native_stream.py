@@ -71,7 +71,7 @@ async def test_a_method_or_token_that_cannot_stream_falls_back_to_edits_for_good
     fake_slack: FakeSlack, fake_gitbook: FakeGitBook, error: str
 ) -> None:
     fake_slack.fail_next("chat.startStream", error)
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE="native") as bot:
         first = await _ask(bot, "how do I rotate a key?")
         second = await _ask(bot, "and how do I revoke one?")
     assert len(fake_slack.calls_to("chat.startStream")) == 1  # tried once, then remembered
@@ -89,7 +89,7 @@ async def test_a_missing_scope_falls_back_for_that_reply_only(
     fake_slack: FakeSlack, fake_gitbook: FakeGitBook
 ) -> None:
     fake_slack.fail_next("chat.startStream", "missing_scope")
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE="native") as bot:
         first = await _ask(bot, "how do I rotate a key?")
         second = await _ask(bot, "and how do I revoke one?")
     assert fake_slack.calls_to("chat.postMessage")[0].args["thread_ts"] == first["ts"]
@@ -101,7 +101,7 @@ async def test_an_expired_stream_is_finished_by_editing_its_message(
     fake_slack: FakeSlack, fake_gitbook: FakeGitBook
 ) -> None:
     fake_slack.stream_lifetime = 0.0  # Slack closed the stream before the first append
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE="native") as bot:
         event = await _ask(bot, "how do I rotate a key?")
     reply = _reply(fake_slack, event)
     (append,) = fake_slack.calls_to("chat.appendStream")
@@ -115,7 +115,7 @@ async def test_a_refused_append_stops_the_stream_and_edits_it_to_the_full_answer
     fake_slack: FakeSlack, fake_gitbook: FakeGitBook
 ) -> None:
     fake_slack.fail_next("chat.appendStream", "msg_too_long")
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE="native") as bot:
         event = await _ask(bot, "how do I rotate a key?")
     (stop,) = fake_slack.calls_to("chat.stopStream")
     assert not stop.args.get("markdown_text")  # stopped first, so it can be edited
@@ -128,7 +128,7 @@ async def test_a_stream_that_cannot_be_stopped_is_replaced_without_losing_text(
 ) -> None:
     fake_slack.fail_next("chat.appendStream", "internal_error")
     fake_slack.fail_next("chat.stopStream", "internal_error")  # the stream stays open
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE="native") as bot:
         event = await _ask(bot, "how do I rotate a key?")
     # Edits of a streaming message are refused; the answer is posted anew instead.
     assert "streaming_state_conflict" in {r.error for r in fake_slack.refusals}
@@ -145,7 +145,7 @@ async def test_stop_pressed_by_the_asker_ends_the_reply_and_the_ask(
     # GitBook keeps writing (for seconds) unless the bot hangs up.
     trickle = [step for i in range(100) for step in (Delay(0.05), Snapshot(f"{longer} {i}"))]
     fake_gitbook.script_ask([Snapshot(PARTIAL), WaitFor(release), *trickle, DoneEvent()])
-    async with running_bot(fake_slack, fake_gitbook) as bot:
+    async with running_bot(fake_slack, fake_gitbook, STREAM_MODE="native") as bot:
         event = mention("how do I rotate a key?")
         await bot.event(event)
         await fake_slack.wait_until(lambda: len(fake_slack.calls_to("chat.startStream")) == 1)
