@@ -104,7 +104,9 @@ class AnswerService:
         flight = self._flights.get(key)
         if flight is None:
             flight = self._flights[key] = Flight()
-            self._tasks.spawn(self._fly(question, flight, key), name="answers.flight")
+            flight.run_by(
+                self._tasks.spawn(self._fly(question, flight, key), name="answers.flight")
+            )
         return flight
 
     async def _fly(self, question: Question, flight: Flight, key: str) -> None:

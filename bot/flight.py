@@ -26,17 +26,19 @@ class Flight:
         self._failure: BaseException | None = None
         self._changed = asyncio.Event()
         self._followers = 0
-        self._runner: asyncio.Task[object] | None = None
+        self._runner: asyncio.Task[None] | None = None
 
     def _wake(self) -> None:
         self._version += 1
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
+    def run_by(self, runner: asyncio.Task[None]) -> None:
+        """Name the task that runs the Ask: the one to call off if every follower leaves."""
+        self._runner = runner
+
     def publish(self, draft: Draft) -> None:
-        """Make draft the latest state (called from the task that runs the Ask)."""
-        # That task is the one to cancel if every follower leaves (see _abandoned).
-        self._runner = self._runner or asyncio.current_task()
+        """Make draft the latest state."""
         self._draft = draft
         self._wake()
 

@@ -16,6 +16,12 @@ async def _fly(flight: Flight, release: asyncio.Event) -> None:
     flight.land(Answer(question="q", outcome=Outcome.ANSWERED, markdown="done"))
 
 
+def _start(flight: Flight, release: asyncio.Event) -> asyncio.Task[None]:
+    runner = asyncio.create_task(_fly(flight, release))
+    flight.run_by(runner)
+    return runner
+
+
 async def _first_update(flight: Flight) -> Draft | Answer:
     async with aclosing(flight.follow()) as updates:
         return await anext(updates)
@@ -23,7 +29,7 @@ async def _first_update(flight: Flight) -> Draft | Answer:
 
 async def test_the_last_follower_leaving_early_calls_the_flight_off() -> None:
     flight, release = Flight(), asyncio.Event()
-    runner = asyncio.create_task(_fly(flight, release))
+    runner = _start(flight, release)
     assert await _first_update(flight) == Draft("first words")  # then the follower leaves
     await asyncio.wait({runner})
     assert runner.cancelled()
@@ -31,7 +37,7 @@ async def test_the_last_follower_leaving_early_calls_the_flight_off() -> None:
 
 async def test_a_flight_goes_on_while_someone_still_follows() -> None:
     flight, release = Flight(), asyncio.Event()
-    runner = asyncio.create_task(_fly(flight, release))
+    runner = _start(flight, release)
     async with aclosing(flight.follow()) as staying:
         assert await anext(staying) == Draft("first words")
         assert await _first_update(flight) == Draft("first words")  # another one leaves
@@ -45,7 +51,7 @@ async def test_a_flight_goes_on_while_someone_still_follows() -> None:
 async def test_leaving_after_the_answer_landed_cancels_nothing() -> None:
     flight, release = Flight(), asyncio.Event()
     release.set()
-    runner = asyncio.create_task(_fly(flight, release))
+    runner = _start(flight, release)
     await runner
     assert isinstance(await _first_update(flight), Answer)
     assert not runner.cancelled()
