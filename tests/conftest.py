@@ -7,7 +7,9 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+import redis.asyncio as redis
 
+from bot.store import MemoryStore, RedisStore, Store
 from tests.fakes.gitbook import FakeGitBook
 from tests.fakes.redis_server import RedisServer, redis_server_path
 from tests.fakes.slack_api import FakeSlack
@@ -89,3 +91,16 @@ async def fake_gitbook() -> AsyncIterator[FakeGitBook]:
 async def fake_slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack() as slack:
         yield slack
+
+
+@pytest.fixture(params=[pytest.param("memory", id="memory"), pytest.param("redis", id="redis")])
+async def store(request: pytest.FixtureRequest, redis_key_prefix: str) -> AsyncIterator[Store]:
+    """Each store backend in turn: the in-process one, then real Redis (own key prefix)."""
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
+    try:
+        yield RedisStore(client, prefix=redis_key_prefix)
+    finally:
+        await client.aclose()

@@ -3,40 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
-import redis.asyncio as redis
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.budget import WINDOW_SECONDS, EditBudget, retry_handlers
-from bot.store import MemoryStore, RedisStore, Store
+from bot.store import MemoryStore, Store
 from tests.fakes.slack_api import FakeSlack
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 5_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=[pytest.param("memory", id="memory"), pytest.param("redis", id="redis")])
-async def store(request: pytest.FixtureRequest, redis_key_prefix: str) -> AsyncIterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
-    try:
-        yield RedisStore(client, prefix=redis_key_prefix)
-    finally:
-        await client.aclose()
+from tests.support import FakeClock
 
 
 @pytest.mark.parametrize("per_minute", [pytest.param(n, id=f"{n}-a-minute") for n in (1, 3, 45)])
 async def test_spends_up_to_per_minute_then_refuses(store: Store, per_minute: int) -> None:
-    budget = EditBudget(store, per_minute=per_minute, clock=Clock())
+    budget = EditBudget(store, per_minute=per_minute, clock=FakeClock(5_000.0))
     spent = [await budget.try_edit("T1") for _ in range(per_minute + 2)]
     assert spent == [True] * per_minute + [False, False]
 
@@ -53,7 +32,7 @@ async def test_spends_up_to_per_minute_then_refuses(store: Store, per_minute: in
 async def test_an_edit_frees_its_slot_60_seconds_later(
     store: Store, later: float, freed: bool
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(5_000.0)
     budget = EditBudget(store, per_minute=1, clock=clock)
     assert await budget.try_edit("T1")
     clock.now += later
@@ -61,7 +40,7 @@ async def test_an_edit_frees_its_slot_60_seconds_later(
 
 
 async def test_a_refused_edit_takes_no_slot(store: Store) -> None:
-    clock = Clock()
+    clock = FakeClock(5_000.0)
     budget = EditBudget(store, per_minute=1, clock=clock)
     assert await budget.try_edit("T1")
     for _ in range(5):
@@ -72,7 +51,7 @@ async def test_a_refused_edit_takes_no_slot(store: Store) -> None:
 
 
 async def test_workspaces_are_independent(store: Store) -> None:
-    budget = EditBudget(store, per_minute=2, clock=Clock())
+    budget = EditBudget(store, per_minute=2, clock=FakeClock(5_000.0))
     assert [await budget.try_edit("T1") for _ in range(3)] == [True, True, False]
     assert [await budget.try_edit("T2") for _ in range(3)] == [True, True, False]
     assert (await budget.plan("T3")).streamed
@@ -80,7 +59,7 @@ async def test_workspaces_are_independent(store: Store) -> None:
 
 
 async def test_reserved_final_edits_count(store: Store) -> None:
-    clock = Clock()
+    clock = FakeClock(5_000.0)
     budget = EditBudget(store, per_minute=4, clock=clock)
     assert (await budget.plan("T1")).streamed  # reserves the final edit
     assert (await budget.plan("T1")).streamed
@@ -90,7 +69,7 @@ async def test_reserved_final_edits_count(store: Store) -> None:
 
 
 async def test_budgets_on_one_store_share_the_window(store: Store) -> None:
-    clock = Clock()
+    clock = FakeClock(5_000.0)
     first, second = (EditBudget(store, per_minute=3, clock=clock) for _ in range(2))
     spent = [await (first if i % 2 else second).try_edit("T1") for i in range(4)]
     assert spent == [True, True, True, False]

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import redis.asyncio as redis
 
 from bot.budget import Delivery, EditBudget
-from bot.store import MemoryStore, RedisStore, Store
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest, redis_key_prefix: str) -> AsyncIterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
-    try:
-        yield RedisStore(client, prefix=redis_key_prefix)
-    finally:
-        await client.aclose()
+from bot.store import Store
+from tests.support import FakeClock
 
 
 async def test_streams_while_the_final_edit_and_one_more_fit(store: Store) -> None:
-    budget = EditBudget(store, per_minute=5, clock=Clock())
+    budget = EditBudget(store, per_minute=5, clock=FakeClock(1_000.0))
     plans = [(await budget.plan("T1")).streamed for _ in range(6)]
     # Each stream reserves its final edit and needs room for one more: 4 of 5 slots.
     assert plans == [True, True, True, True, False, False]
@@ -41,31 +19,14 @@ async def test_streams_while_the_final_edit_and_one_more_fit(store: Store) -> No
 async def test_intermediate_edits_spend_what_is_left_never_the_reserved_finals(
     store: Store,
 ) -> None:
-    budget = EditBudget(store, per_minute=5, clock=Clock())
+    budget = EditBudget(store, per_minute=5, clock=FakeClock(1_000.0))
     assert (await budget.plan("T1")).streamed  # 1 reserved
     assert [await budget.try_edit("T1") for _ in range(5)] == [True, True, True, True, False]
     assert not (await budget.plan("T1")).streamed  # a new reply is delivered once
 
 
-async def test_the_window_slides(store: Store) -> None:
-    clock = Clock()
-    budget = EditBudget(store, per_minute=2, clock=clock)
-    assert [await budget.try_edit("T1") for _ in range(3)] == [True, True, False]
-    clock.now += 30
-    assert await budget.try_edit("T1") is False
-    clock.now += 30.001
-    assert await budget.try_edit("T1") is True
-
-
-async def test_workspaces_have_separate_windows(store: Store) -> None:
-    budget = EditBudget(store, per_minute=1, clock=Clock())
-    assert await budget.try_edit("T1") is True
-    assert await budget.try_edit("T1") is False
-    assert await budget.try_edit("T2") is True
-
-
 async def test_a_pause_after_429_stops_new_streams_and_edits(store: Store) -> None:
-    budget = EditBudget(store, per_minute=50, clock=Clock())
+    budget = EditBudget(store, per_minute=50, clock=FakeClock(1_000.0))
     await budget.pause("chat.update", 30)
     assert await budget.paused("chat.update")
     assert not (await budget.plan("T1")).streamed
@@ -73,24 +34,7 @@ async def test_a_pause_after_429_stops_new_streams_and_edits(store: Store) -> No
     assert not await budget.paused("chat.postMessage")
 
 
-async def test_two_processes_share_one_window_through_redis(
-    redis_url: str, redis_key_prefix: str
-) -> None:
-    clock = Clock()
-    clients = [redis.Redis.from_url(redis_url) for _ in range(2)]
-    try:
-        budgets = [
-            EditBudget(RedisStore(c, prefix=redis_key_prefix), per_minute=3, clock=clock)
-            for c in clients
-        ]
-        spent = [await budgets[i % 2].try_edit("T1") for i in range(5)]
-    finally:
-        for client in clients:
-            await client.aclose()
-    assert spent == [True, True, True, False, False]
-
-
-def _native(store: Store, clock: Clock, **limits: int) -> EditBudget:
+def _native(store: Store, clock: FakeClock, **limits: int) -> EditBudget:
     options = {"per_minute": 3, "streams_per_minute": 2, "appends_per_minute": 3} | limits
     return EditBudget(store, clock=clock, **options)
 
@@ -98,7 +42,7 @@ def _native(store: Store, clock: Clock, **limits: int) -> EditBudget:
 async def test_native_replies_reserve_start_and_stop_then_fall_back_to_edits_then_once(
     store: Store,
 ) -> None:
-    budget = _native(store, Clock())
+    budget = _native(store, FakeClock(1_000.0))
     plans = [(await budget.plan_native("T1")).delivery for _ in range(5)]
     # Two stream pairs; then the edit plan (final edit reserved, room for one more); then once.
     assert plans == [
@@ -111,13 +55,13 @@ async def test_native_replies_reserve_start_and_stop_then_fall_back_to_edits_the
 
 
 async def test_appends_spend_their_own_window_not_the_edits(store: Store) -> None:
-    budget = _native(store, Clock())
+    budget = _native(store, FakeClock(1_000.0))
     assert [await budget.try_append("T1") for _ in range(4)] == [True, True, True, False]
     assert [await budget.try_edit("T1") for _ in range(4)] == [True, True, True, False]
 
 
 async def test_no_native_stream_without_room_for_one_append(store: Store) -> None:
-    clock = Clock()
+    clock = FakeClock(1_000.0)
     budget = _native(store, clock)
     for _ in range(3):
         assert await budget.try_append("T1")
@@ -130,14 +74,14 @@ async def test_no_native_stream_without_room_for_one_append(store: Store) -> Non
 async def test_a_429_on_a_stream_method_sends_new_replies_to_edits(
     store: Store, method: str
 ) -> None:
-    budget = _native(store, Clock())
+    budget = _native(store, FakeClock(1_000.0))
     await budget.pause(method, 30)
     assert (await budget.plan_native("T1")).delivery is Delivery.EDITS
     assert (await budget.plan_native("T2")).streamed
 
 
 async def test_the_stream_window_slides_and_is_per_workspace(store: Store) -> None:
-    clock = Clock()
+    clock = FakeClock(1_000.0)
     budget = _native(store, clock, streams_per_minute=1)
     assert (await budget.plan_native("T1")).delivery is Delivery.NATIVE
     assert (await budget.plan_native("T1")).delivery is Delivery.EDITS

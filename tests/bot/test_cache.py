@@ -5,14 +5,7 @@ import pytest
 from bot.cache import AnswerArchive, AnswerCache, decode_answer, encode_answer, normalize_question
 from bot.models import Answer, Outcome, SourceLink
 from bot.store import MemoryStore
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support import FakeClock
 
 
 def _answer(question: str = "How do I rotate a key?") -> Answer:
@@ -53,7 +46,7 @@ def test_stored_answers_are_versioned_json() -> None:
 
 
 async def test_cache_hit_carries_its_age_and_expires_after_ttl() -> None:
-    clock = Clock()
+    clock = FakeClock(1_000.0)
     store = MemoryStore(clock=clock)
     cache = AnswerCache(store, site_id="site_1", ttl=60, clock=clock)
     await cache.put(_answer())

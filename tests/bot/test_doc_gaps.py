@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as redis
@@ -12,32 +11,13 @@ import redis.asyncio as redis
 from bot.doc_gaps import GAPS_TTL_SECONDS, DocGaps, Gap, GapKind, day_key, decode_gap, encode_gap
 from bot.feedback import FeedbackLog
 from bot.store import MemoryStore, RedisStore, Store
+from tests.support import FakeClock
 
 NOON = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 
 
-class Clock:
-    def __init__(self, when: dt.datetime) -> None:
-        self.now = when.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest, redis_key_prefix: str) -> AsyncIterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
-    try:
-        yield RedisStore(client, prefix=redis_key_prefix)
-    finally:
-        await client.aclose()
-
-
 async def test_records_are_read_back_by_time_range(store: Store) -> None:
-    clock = Clock(NOON)
+    clock = FakeClock((NOON).timestamp())
     gaps = DocGaps(store, clock)
     await gaps.record(GapKind.NO_ANSWER, "Is there a dark mode?")
     clock.now += 86_400  # the next day, another list
@@ -53,7 +33,7 @@ async def test_records_are_read_back_by_time_range(store: Store) -> None:
 
 
 async def test_records_are_versioned_json_under_a_day_key(store: Store) -> None:
-    await DocGaps(store, Clock(NOON)).record(GapKind.NO_ANSWER, "Q?")
+    await DocGaps(store, FakeClock((NOON).timestamp())).record(GapKind.NO_ANSWER, "Q?")
     (raw,) = await store.recent("docsbot:gaps:2026-11-20")
     assert json.loads(raw) == {"v": 1, "kind": "no_answer", "q": "Q?", "at": NOON.timestamp()}
     assert day_key(NOON.date()) == "docsbot:gaps:2026-11-20"
@@ -83,7 +63,7 @@ def test_records_round_trip() -> None:
 
 async def test_a_thumbs_down_is_recorded_once_and_a_thumbs_up_never() -> None:
     store = MemoryStore()
-    clock = Clock(NOON)
+    clock = FakeClock((NOON).timestamp())
     feedback = FeedbackLog(store, clock)
     await feedback.record(answer_id="a1", rater="U1", helpful=False, question="How do I export?")
     await feedback.record(answer_id="a1", rater="U1", helpful=False, question="How do I export?")

@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as redis
 
 from bot.guards import DEDUPE_TTL_SECONDS, Deduplicator, UserRateLimit
 from bot.store import MemoryStore, RedisStore, Store
-
-
-class Clock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=[pytest.param("memory", id="memory"), pytest.param("redis", id="redis")])
-async def store(request: pytest.FixtureRequest, redis_key_prefix: str) -> AsyncIterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
-    try:
-        yield RedisStore(client, prefix=redis_key_prefix)
-    finally:
-        await client.aclose()
-
+from tests.support import FakeClock
 
 # --- Deduplicator -------------------------------------------------------------------------------
 
@@ -71,7 +50,7 @@ async def test_different_claims_are_independent(
 
 
 async def test_claims_expire_after_the_ttl() -> None:
-    clock = Clock()
+    clock = FakeClock(1_700_000_000.0)
     dedupe = Deduplicator(MemoryStore(clock=clock))
     assert await dedupe.first_time("event", "Ev1")
     clock.now += DEDUPE_TTL_SECONDS - 1
@@ -100,13 +79,13 @@ async def test_concurrent_claims_from_two_processes_have_one_winner(
 
 @pytest.mark.parametrize("limit", [pytest.param(n, id=f"{n}-a-minute") for n in (1, 3, 10)])
 async def test_allows_up_to_the_limit_per_minute(limit: int) -> None:
-    rate = UserRateLimit(MemoryStore(), limit, clock=Clock())
+    rate = UserRateLimit(MemoryStore(), limit, clock=FakeClock(1_700_000_000.0))
     allowed = [await rate.allow("T1", "U1") for _ in range(limit + 2)]
     assert allowed == [True] * limit + [False, False]
 
 
 async def test_next_minute_allows_again() -> None:
-    clock = Clock(now=60.0 * 28_333_333)  # the start of a minute
+    clock = FakeClock(now=60.0 * 28_333_333)  # the start of a minute
     rate = UserRateLimit(MemoryStore(), 2, clock=clock)
     assert [await rate.allow("T1", "U1") for _ in range(3)] == [True, True, False]
     clock.now += 59.9
@@ -120,7 +99,7 @@ async def test_next_minute_allows_again() -> None:
     [pytest.param("T1", "U2", id="other-user"), pytest.param("T2", "U1", id="same-id-other-team")],
 )
 async def test_each_user_has_their_own_limit(workspace: str, user: str) -> None:
-    rate = UserRateLimit(MemoryStore(), 1, clock=Clock())
+    rate = UserRateLimit(MemoryStore(), 1, clock=FakeClock(1_700_000_000.0))
     assert await rate.allow("T1", "U1") is True
     assert await rate.allow("T1", "U1") is False
     assert await rate.allow(workspace, user) is True
@@ -128,12 +107,12 @@ async def test_each_user_has_their_own_limit(workspace: str, user: str) -> None:
 
 @pytest.mark.parametrize("limit", [pytest.param(0, id="zero"), pytest.param(-1, id="negative")])
 async def test_limit_zero_turns_it_off(limit: int) -> None:
-    rate = UserRateLimit(MemoryStore(), limit, clock=Clock())
+    rate = UserRateLimit(MemoryStore(), limit, clock=FakeClock(1_700_000_000.0))
     assert all([await rate.allow("T1", "U1") for _ in range(100)])
 
 
 async def test_limit_is_shared_across_processes(redis_url: str, redis_key_prefix: str) -> None:
-    clock = Clock()
+    clock = FakeClock(1_700_000_000.0)
     clients = [redis.Redis.from_url(redis_url) for _ in range(2)]
     try:
         rates = [

@@ -10,14 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.insights_access import InsightsAccess
 from bot.store import MemoryStore
 from tests.fakes.slack_api import FakeSlack
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support import FakeClock
 
 
 @pytest.fixture
@@ -51,7 +44,7 @@ async def test_empty_list_means_nobody(slack: AsyncWebClient) -> None:
 async def test_group_membership_is_looked_up_again_after_a_few_minutes(
     slack: AsyncWebClient, fake_slack: FakeSlack
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(0.0)
     access = InsightsAccess(slack, MemoryStore(clock=clock), frozenset({"S0DOCS"}))
     assert not await access.allows("U0NEWHIRE")
     fake_slack.usergroups["S0DOCS"].append("U0NEWHIRE")

@@ -12,21 +12,14 @@ from bot.models import PageSource, RecordSource, SourceLink
 from bot.settings import GitBookSettings, Secret
 from bot.sources import SITE_SPACES_TTL_SECONDS, SiteDirectory
 from tests.fakes.gitbook import FakeGitBook
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support import FakeClock
 
 
 @dataclass
 class Rig:
     directory: SiteDirectory
     gitbook: FakeGitBook
-    clock: Clock
+    clock: FakeClock
 
     def gets(self, suffix: str) -> int:
         return sum(1 for m, p in self.gitbook.calls if m == "GET" and p.endswith(suffix))
@@ -40,7 +33,7 @@ async def _rig(gitbook: FakeGitBook, site_id: str) -> AsyncIterator[Rig]:
         api_url=gitbook.url,
         timeout_seconds=2.0,
     )
-    clock = Clock()
+    clock = FakeClock(1000.0)
     async with make_http_client(settings) as http:
         yield Rig(SiteDirectory(GitBookClient(http, settings), clock=clock), gitbook, clock)
 

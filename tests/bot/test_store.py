@@ -1,33 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 import redis.asyncio as redis
 
 from bot.store import MemoryStore, RedisStore, ResilientStore, Store
 from tests.fakes.redis_server import RedisServer
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest, redis_key_prefix: str) -> AsyncIterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    url = request.getfixturevalue("redis_url")
-    client = redis.Redis.from_url(url)
-    try:
-        yield RedisStore(client, prefix=redis_key_prefix)
-    finally:
-        await client.aclose()
+from tests.support import FakeClock
 
 
 async def test_set_then_get(store: Store) -> None:
@@ -68,7 +46,7 @@ async def test_redis_values_carry_their_ttl(redis_url: str, redis_key_prefix: st
 
 
 async def test_memory_store_expires_by_its_clock() -> None:
-    clock = Clock()
+    clock = FakeClock(0.0)
     store = MemoryStore(clock=clock)
     await store.set("k", "v", 10)
     assert await store.incr("n", 10) == 1
@@ -131,7 +109,7 @@ async def test_redis_list_carries_its_ttl(redis_url: str, redis_key_prefix: str)
 
 
 async def test_memory_list_expires_by_its_clock() -> None:
-    clock = Clock()
+    clock = FakeClock(0.0)
     store = MemoryStore(clock=clock)
     await store.push("l", "a", cap=10, ttl=10)
     clock.now = 5.0

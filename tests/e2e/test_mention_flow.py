@@ -22,19 +22,18 @@ def _site(gitbook: FakeGitBook) -> None:
     gitbook.add_page("spc_1", "pg_9", "API keys", "security/api-keys")
 
 
-async def test_mention_streams_by_edits_into_one_reply_then_serves_the_repeat_from_cache(
-    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, redis_url: str, redis_key_prefix: str
-) -> None:
-    _site(fake_gitbook)
+def _gated_answer(gitbook: FakeGitBook, final: str) -> list[asyncio.Event]:
+    """Script three snapshots, each held until the test sets its gate; return the gates."""
+    _site(gitbook)
     gates = [asyncio.Event() for _ in range(3)]
-    fake_gitbook.script_ask(
+    gitbook.script_ask(
         [
             Snapshot("To rotate"),
             WaitFor(gates[0]),
             Snapshot("To rotate a key, open **Settings"),
             WaitFor(gates[1]),
             Snapshot(
-                FINAL,
+                final,
                 sources=[page_source("pg_9", space="spc_1", revision="rev_3")],
                 followups=["How do I revoke a key?"],
             ),
@@ -42,6 +41,13 @@ async def test_mention_streams_by_edits_into_one_reply_then_serves_the_repeat_fr
             DoneEvent(),
         ]
     )
+    return gates
+
+
+async def test_mention_streams_by_edits_into_one_reply_then_serves_the_repeat_from_cache(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, redis_url: str, redis_key_prefix: str
+) -> None:
+    gates = _gated_answer(fake_gitbook, FINAL)
     async with running_bot(
         fake_slack,
         fake_gitbook,
@@ -116,23 +122,7 @@ NATIVE_FINAL = (
 async def test_mention_streams_natively_then_stops_with_sources_and_buttons(
     fake_slack: FakeSlack, fake_gitbook: FakeGitBook
 ) -> None:
-    _site(fake_gitbook)
-    gates = [asyncio.Event() for _ in range(3)]
-    fake_gitbook.script_ask(
-        [
-            Snapshot("To rotate"),
-            WaitFor(gates[0]),
-            Snapshot("To rotate a key, open **Settings"),
-            WaitFor(gates[1]),
-            Snapshot(
-                NATIVE_FINAL,
-                sources=[page_source("pg_9", space="spc_1", revision="rev_3")],
-                followups=["How do I revoke a key?"],
-            ),
-            WaitFor(gates[2]),
-            DoneEvent(),
-        ]
-    )
+    gates = _gated_answer(fake_gitbook, NATIVE_FINAL)
     async with running_bot(fake_slack, fake_gitbook, STREAM_MODE="native") as bot:
         event = mention(QUESTION)
         await bot.event(event)
