@@ -37,6 +37,7 @@ from bot.store import Store
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60.0
+PAUSE_RECHECK_SECONDS = 1.0
 # Per workspace and minute, a little under Slack's tiers so bursts of retries still fit.
 EDITS_PER_MINUTE = 45  # chat.update, Tier 3 (50+)
 STREAMS_PER_MINUTE = 18  # chat.startStream and chat.stopStream, Tier 2 (20+) each
@@ -86,6 +87,7 @@ class EditBudget:
             "chat.appendStream": appends_per_minute,
         }
         self._clock = clock
+        self._pauses_seen: dict[str, tuple[bool, float]] = {}
 
     async def _take(self, window: str, workspace: str, *, tokens: int, leave: int = 0) -> bool:
         # tokens=0 only asks whether the window has room for `leave` more.
@@ -132,11 +134,21 @@ class EditBudget:
 
     async def pause(self, method: str, seconds: float) -> None:
         """Remember that Slack asked us to wait before calling method again."""
-        await self._store.set(f"docsbot:pause:{method}", "1", max(seconds, 0.1))
+        seconds = max(seconds, 0.1)
+        self._pauses_seen[method] = (True, self._clock() + seconds)
+        await self._store.set(f"docsbot:pause:{method}", "1", seconds)
 
     async def paused(self, method: str) -> bool:
-        """Whether method is waiting out a Retry-After."""
-        return await self._store.get(f"docsbot:pause:{method}") is not None
+        """Whether method is waiting out a Retry-After (here, or in another process)."""
+        # Other processes' pauses are read from the store at most once a second: under a
+        # burst this spares a round trip per edit, and a 429 is rare, not urgent news.
+        now = self._clock()
+        seen = self._pauses_seen.get(method)
+        if seen is not None and now < seen[1]:
+            return seen[0]
+        paused = await self._store.get(f"docsbot:pause:{method}") is not None
+        self._pauses_seen[method] = (paused, now + PAUSE_RECHECK_SECONDS)
+        return paused
 
 
 class LearningRateLimitHandler(AsyncRateLimitErrorRetryHandler):

@@ -88,3 +88,13 @@ async def test_the_stream_window_slides_and_is_per_workspace(store: Store) -> No
     assert (await budget.plan_native("T2")).delivery is Delivery.NATIVE
     clock.now += 60.001
     assert (await budget.plan_native("T1")).delivery is Delivery.NATIVE
+
+
+async def test_a_pause_in_another_process_is_seen_within_a_second(store: Store) -> None:
+    clock = FakeClock(1_000.0)
+    here, there = (EditBudget(store, clock=clock) for _ in range(2))
+    assert not await here.paused("chat.update")  # read once, remembered for a second
+    await there.pause("chat.update", 30)
+    assert await there.paused("chat.update")
+    clock.now += 1.0
+    assert await here.paused("chat.update")
