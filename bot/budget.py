@@ -61,6 +61,7 @@ class Plan:
     """How one reply will be delivered."""
 
     delivery: Delivery
+    reserved_edits: int = 0  # intermediate edits already paid for in the window
 
     @property
     def streamed(self) -> bool:
@@ -100,11 +101,16 @@ class EditBudget:
         )
 
     async def plan(self, workspace: str) -> Plan:
-        """Stream by edits only if the final edit can be reserved with room for one more."""
+        """Stream by edits only if the final edit and one showing the answer can be reserved.
+
+        Reserving the first intermediate edit too means every streamed reply shows its
+        answer growing at least once; without it, a burst would get many placeholders that
+        jump straight to the final answer.
+        """
         if await self.paused("chat.update"):
             return Plan(Delivery.ONCE)
-        streamed = await self._take("chat.update", workspace, tokens=1, leave=1)
-        return Plan(Delivery.EDITS if streamed else Delivery.ONCE)
+        streamed = await self._take("chat.update", workspace, tokens=2)
+        return Plan(Delivery.EDITS, reserved_edits=1) if streamed else Plan(Delivery.ONCE)
 
     async def plan_native(self, workspace: str) -> Plan:
         """Stream natively if start and stop can be reserved and one append fits; else plan()."""

@@ -53,6 +53,7 @@ class Progress:
     draft: Draft | None = None
     shown: Draft | None = None
     closed: bool = False
+    reserved_edits: int = 0
 
     def __post_init__(self) -> None:
         self.changed = asyncio.Event()
@@ -140,7 +141,8 @@ class SlackWriter:
                 return
             if draft is None or draft is progress.shown:
                 continue
-            if await self.budget.try_edit(target.workspace):
+            if progress.reserved_edits or await self.budget.try_edit(target.workspace):
+                progress.reserved_edits = max(0, progress.reserved_edits - 1)
                 await self._edit_draft(target, ts, draft)
                 progress.shown = draft
             await self.pause(progress)

@@ -94,11 +94,12 @@ class Streamer:
         self, target: ReplyTarget, updates: AsyncIterator[AnswerUpdate], existing_ts: str | None
     ) -> Answer:
         writer = self._writer
-        if existing_ts is None and not (await writer.budget.plan(target.workspace)).streamed:
+        plan = await writer.budget.plan(target.workspace) if existing_ts is None else None
+        if plan is not None and not plan.streamed:
             return await self._deliver_once(target, updates)
         ts = existing_ts or await writer.post(target, messages.placeholder())
         await writer.set_status(target, messages.STATUS_TEXT)
-        progress = Progress()
+        progress = Progress(reserved_edits=plan.reserved_edits if plan else 0)
         editor = asyncio.create_task(writer.edit_drafts(target, ts, progress))
         try:
             final = await read_final(updates, progress)

@@ -12,16 +12,16 @@ from tests.support import FakeClock
 async def test_streams_while_the_final_edit_and_one_more_fit(store: Store) -> None:
     budget = EditBudget(store, per_minute=5, clock=FakeClock(1_000.0))
     plans = [(await budget.plan("T1")).streamed for _ in range(6)]
-    # Each stream reserves its final edit and needs room for one more: 4 of 5 slots.
-    assert plans == [True, True, True, True, False, False]
+    # Each stream reserves two slots, its final edit and its first draft edit: 4 of 5.
+    assert plans == [True, True, False, False, False, False]
 
 
 async def test_intermediate_edits_spend_what_is_left_never_the_reserved_finals(
     store: Store,
 ) -> None:
     budget = EditBudget(store, per_minute=5, clock=FakeClock(1_000.0))
-    assert (await budget.plan("T1")).streamed  # 1 reserved
-    assert [await budget.try_edit("T1") for _ in range(5)] == [True, True, True, True, False]
+    assert (await budget.plan("T1")).streamed  # 2 reserved
+    assert [await budget.try_edit("T1") for _ in range(4)] == [True, True, True, False]
     assert not (await budget.plan("T1")).streamed  # a new reply is delivered once
 
 
@@ -44,12 +44,12 @@ async def test_native_replies_reserve_start_and_stop_then_fall_back_to_edits_the
 ) -> None:
     budget = _native(store, FakeClock(1_000.0))
     plans = [(await budget.plan_native("T1")).delivery for _ in range(5)]
-    # Two stream pairs; then the edit plan (final edit reserved, room for one more); then once.
+    # Two stream pairs; then the edit plan (final and first draft edit reserved); then once.
     assert plans == [
         Delivery.NATIVE,
         Delivery.NATIVE,
         Delivery.EDITS,
-        Delivery.EDITS,
+        Delivery.ONCE,
         Delivery.ONCE,
     ]
 
