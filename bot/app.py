@@ -79,6 +79,19 @@ async def _tag_request(
     return resp
 
 
+async def verify_app_token(client: AsyncWebClient, app_token: str) -> None:
+    """Check the Socket Mode token once: refused → one clear error; unreachable → go on."""
+    try:
+        await client.apps_connections_open(app_token=app_token)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error in TOKEN_ERRORS:
+            raise StartupError(f"SLACK_APP_TOKEN was refused by Slack ({error})") from exc
+        logger.warning("apps.connections.open failed at start-up (%s); retrying", error)
+    except (SlackClientError, aiohttp.ClientError, OSError) as exc:
+        logger.warning("Slack unreachable at start-up (%s); retrying", exc)
+
+
 def _dedupe_events(deps: Deps) -> Callable[..., Awaitable[Any]]:
     async def dedupe_events(
         body: dict[str, Any], resp: BoltResponse, next: Callable[[], Awaitable[None]]

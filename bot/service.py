@@ -14,7 +14,7 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import create_app, verify_bot_token
+from bot.app import create_app, verify_app_token, verify_bot_token
 from bot.deps import Deps, build_deps, make_slack_client
 from bot.digest import WeeklyDigest, weekly_digest
 from bot.gitbook import make_http_client
@@ -51,6 +51,7 @@ class Service:
         self._stack = AsyncExitStack()
         self._site: web.TCPSite | None = None
         self._socket: AsyncSocketModeHandler | None = None
+        self._socket_task: asyncio.Task[None] | None = None
         self.port = 0
         self.deps: Deps
         self.digest: WeeklyDigest | None = None
@@ -91,14 +92,22 @@ class Service:
         await verify_bot_token(bolt, self.deps.slack)
         await self._serve_http(bolt)
         if settings.socket_mode:
-            self._socket = AsyncSocketModeHandler(bolt, str(settings.slack_app_token))
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            await self._connect_socket_mode(bolt)
         mode = "socket mode" if settings.socket_mode else "http"
         logger.info("ready: %s, port %d, store %s", mode, self.port, await self.deps.store.health())
         self.digest = weekly_digest(self.deps, clock=self._clock)
         if self.digest is not None:
             self.digest.start()
             self._stack.push_async_callback(self.digest.stop)
+
+    async def _connect_socket_mode(self, bolt: AsyncApp) -> None:
+        app_token = str(self.settings.slack_app_token)
+        await verify_app_token(self.deps.slack, app_token)
+        self._socket = AsyncSocketModeHandler(bolt, app_token)
+        # slack-sdk reconnects by itself, for as long as it takes: serve /healthz meanwhile.
+        self._socket_task = asyncio.create_task(
+            self._socket.connect_async()  # type: ignore[no-untyped-call]
+        )
 
     def _redis(self) -> redis.Redis | None:
         if self.settings.redis_url is None:
@@ -138,6 +147,9 @@ class Service:
             await self.digest.stop()
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
+        if self._socket_task is not None:
+            self._socket_task.cancel()
+            await asyncio.wait({self._socket_task})
         await self.deps.replies.drain(self._grace)
         await self.deps.tasks.join(grace_seconds=1.0)
 

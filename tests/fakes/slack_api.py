@@ -254,6 +254,9 @@ class FakeSlack:
         self.count_429: Counter[str] = Counter()
         self.text_limits: dict[str, int] = {"chat.update": 4000}
         self.response_url_max_uses = 5
+        self.sockets: list[web.WebSocketResponse] = []
+        self.envelopes_sent: list[str] = []
+        self.socket_acks: list[JSON] = []
         # Slack closes a native stream about 5 minutes after chat.startStream (slack-api.md
         # section 6); None: never.
         self.stream_lifetime: float | None = None
@@ -283,15 +286,55 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         self._port = int(self._runner.addresses[0][1])
 
     async def close(self) -> None:
+        for socket in list(self.sockets):
+            await socket.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+
+    # Socket Mode: apps.connections.open hands out ws://…/socket, which says hello, carries
+    # envelopes to the app and records the app's acks.
+
+    async def send_envelope(self, payload: JSON, kind: str = "events_api") -> str:
+        """Send one Socket Mode envelope to the connected app; return its envelope_id."""
+        envelope_id = f"env-{len(self.socket_acks) + len(self.envelopes_sent) + 1}"
+        self.envelopes_sent.append(envelope_id)
+        message = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+        await self.sockets[-1].send_str(json.dumps(message))
+        return envelope_id
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        hello = {
+            "type": "hello",
+            "num_connections": 1,
+            "connection_info": {"app_id": "A1"},
+            "debug_info": {"host": "fake"},
+        }
+        await socket.send_str(json.dumps(hello))
+        try:
+            async for message in socket:
+                if message.type == web.WSMsgType.TEXT:
+                    self.socket_acks.append(json.loads(message.data))
+        finally:
+            self.sockets.remove(socket)
+        return socket
 
     @property
     def base_url(self) -> str:
@@ -422,6 +465,10 @@ class FakeSlack:
             raise _Refused("invalid_json", "the body is not valid JSON")
         if token is None:
             raise _Refused("not_authed")
+        if method == "apps.connections.open":
+            if not token.startswith("xapp-") or "revoked" in token:
+                raise _Refused("invalid_auth")
+            return {"ok": True, "url": self.base_url.replace("http", "ws", 1) + "/socket"}
         if not token.startswith("xoxb-"):
             raise _Refused("invalid_auth")
         scripted = self._fail_next.get(method)

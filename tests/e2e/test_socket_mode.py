@@ -1,0 +1,71 @@
+"""Socket Mode end to end: the real app connects to a fake Slack socket, acks envelopes, answers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.errors import StartupError
+from bot.service import Service
+from bot.settings import Settings
+from tests.e2e.harness import TEAM, bot_env, mention
+from tests.fakes.gitbook import FakeGitBook
+from tests.fakes.slack_api import FakeSlack, visible_text
+
+
+@asynccontextmanager
+async def socket_bot(
+    slack: FakeSlack, gitbook: FakeGitBook, app_token: str = "xapp-1-A1-test"
+) -> AsyncIterator[Service]:
+    env = bot_env(slack, gitbook, SLACK_APP_TOKEN=app_token)
+    del env["SLACK_SIGNING_SECRET"]  # not needed in Socket Mode
+    async with Service(Settings.from_env(env), host="127.0.0.1", shutdown_grace=2.0) as service:
+        yield service
+
+
+def _event_payload(event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "event_callback",
+        "team_id": TEAM,
+        "api_app_id": "A1",
+        "event_id": f"EvSock{event['ts'].replace('.', '')}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+        "event": {**event, "event_ts": event["ts"]},
+    }
+
+
+async def test_an_envelope_is_acknowledged_and_the_mention_answered(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    async with socket_bot(fake_slack, fake_gitbook) as service:
+        await fake_slack.wait_until(lambda: bool(fake_slack.sockets))
+        async with httpx.AsyncClient() as client:
+            health = await client.get(f"http://127.0.0.1:{service.port}/healthz")
+            events = await client.post(f"http://127.0.0.1:{service.port}/slack/events")
+        event = mention("hello over the socket?")
+        envelope_id = await fake_slack.send_envelope(_event_payload(event))
+        await fake_slack.wait_until(
+            lambda: any(a.get("envelope_id") == envelope_id for a in fake_slack.socket_acks)
+        )
+        await fake_slack.wait_until(
+            lambda: any("Hello world" in visible_text(m) for m in fake_slack.messages.values())
+        )
+    assert health.json() == {"status": "ok", "redis": "memory"}
+    assert events.status_code == 404  # no HTTP events endpoint in Socket Mode
+    (post, *_) = fake_slack.calls_to("chat.postMessage")
+    assert post.args["thread_ts"] == event["ts"]
+    assert fake_gitbook.ask_requests[0].question == "hello over the socket?"
+
+
+async def test_a_refused_app_token_stops_start_up_with_one_clear_error(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    with pytest.raises(StartupError, match="SLACK_APP_TOKEN was refused"):
+        async with socket_bot(fake_slack, fake_gitbook, app_token="xapp-revoked"):
+            pass
