@@ -39,7 +39,6 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
         logger=logging.getLogger("slack_bolt"),
     )
     app.middleware(_tag_request)
-    app.middleware(_dedupe_events(deps))
     register_all(app, deps)
     app.error(_on_error)
     return app
@@ -90,22 +89,6 @@ async def verify_app_token(client: AsyncWebClient, app_token: str) -> None:
         logger.warning("apps.connections.open failed at start-up (%s); retrying", error)
     except (SlackClientError, aiohttp.ClientError, OSError) as exc:
         logger.warning("Slack unreachable at start-up (%s); retrying", exc)
-
-
-def _dedupe_events(deps: Deps) -> Callable[..., Awaitable[Any]]:
-    async def dedupe_events(
-        body: dict[str, Any], resp: BoltResponse, next: Callable[[], Awaitable[None]]
-    ) -> BoltResponse:
-        # Slack retries an event with the same event_id; a second process may see it too.
-        event_id = body.get("event_id")
-        is_event = body.get("type") == "event_callback" and isinstance(event_id, str)
-        if is_event and not await deps.dedupe.first_time("event", str(event_id)):
-            logger.info("duplicate event %s ignored", event_id)
-            return BoltResponse(status=200, body="")
-        await next()
-        return resp
-
-    return dedupe_events
 
 
 async def _on_error(error: Exception, body: dict[str, Any], request: AsyncBoltRequest) -> None:

@@ -22,8 +22,10 @@ async def is_direct_message_from_person(event: dict[str, Any]) -> bool:
 def register(app: AsyncApp, deps: Deps) -> None:
     """Answer DMs; acknowledge every other message event without answering."""
 
-    async def on_direct_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        await answer_message(deps, event, context, thread_ts=event.get("thread_ts"))
+    async def on_direct_message(
+        event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await answer_message(deps, body, context, thread_ts=event.get("thread_ts"))
 
     async def ignore_message(event: dict[str, Any]) -> None:
         """Edits, deletes, joins, bots: acknowledged (so Slack does not retry), not answered."""

@@ -16,9 +16,11 @@ EVENT = "app_mention"
 def register(app: AsyncApp, deps: Deps) -> None:
     """Answer app_mention events from people."""
 
-    async def on_mention(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_mention(
+        event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         thread_ts = event.get("thread_ts") or event["ts"]
-        await answer_message(deps, event, context, thread_ts=thread_ts)
+        await answer_message(deps, body, context, thread_ts=thread_ts)
 
     async def ignore_mention(event: dict[str, Any]) -> None:
         """Acknowledge mentions not from a person (bots, edits) without answering."""

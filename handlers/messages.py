@@ -26,14 +26,29 @@ def is_user_message(event: dict[str, Any]) -> bool:
     )
 
 
+async def _first_delivery(
+    deps: Deps, body: dict[str, Any], team: str, channel: str, ts: str
+) -> bool:
+    # Claimed after the ack, so Slack never waits on the store: a retry of this event
+    # (same event_id), or its twin (app_mention + message: same channel and ts), loses.
+    event_id = str(body.get("event_id") or "")
+    if event_id and not await deps.dedupe.first_time("event", event_id):
+        return False
+    return await deps.dedupe.first_time("message", team, channel, ts)
+
+
 async def answer_message(
-    deps: Deps, event: dict[str, Any], context: AsyncBoltContext, *, thread_ts: str | None
+    deps: Deps,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    *,
+    thread_ts: str | None,
 ) -> None:
     """Answer one user message once, however many times Slack delivers it."""
+    event = body["event"]
     team = context.team_id or str(event.get("team") or "")
     channel, ts = str(event["channel"]), str(event["ts"])
-    # One message can arrive as several events (retries, app_mention + message twins).
-    if not await deps.dedupe.first_time("message", team, channel, ts):
+    if not await _first_delivery(deps, body, team, channel, ts):
         return
     text = question_text(str(event.get("text") or ""), context.bot_user_id)
     asker = Asker(
