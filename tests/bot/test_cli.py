@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -23,8 +21,8 @@ from tests.fakes.gitbook import (
     page_source,
     record_source,
 )
+from tests.support import start_bot_module
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT = 30.0
 FINAL = "To rotate a key, open **Settings → API keys** and click *Rotate*."
 
@@ -51,17 +49,7 @@ def gitbook_env(gitbook: FakeGitBook, **overrides: str) -> dict[str, str]:
 
 
 async def start_cli(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        cwd=REPO_ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await start_bot_module(env, *args)
 
 
 async def run_cli(env: dict[str, str], *args: str) -> Run:

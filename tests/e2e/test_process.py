@@ -8,10 +8,8 @@ import json
 import os
 import signal
 import socket
-import sys
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,8 +18,8 @@ import pytest
 from tests.e2e.harness import TEAM, mention
 from tests.fakes.gitbook import DoneEvent, FakeGitBook, Snapshot, WaitFor, page_source
 from tests.fakes.slack_api import FakeSlack, sign_slack_request, visible_text
+from tests.support import start_bot_module
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 20.0
 BOT_TOKEN = "xoxb-1111-2222-BOTTOKENSECRETVALUE"
 SIGNING_SECRET = "signing-SECRET-0a1b2c3d4e5f6789"
@@ -91,16 +89,7 @@ async def _drain(stream: asyncio.StreamReader, into: bytearray) -> None:
 
 @contextlib.asynccontextmanager
 async def bot_process(env: dict[str, str], port: int) -> AsyncIterator[BotProcess]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=REPO_ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot_module(env)
     bot = BotProcess(process, port)
     try:
         yield bot
