@@ -15,6 +15,8 @@ FIGURE_KEYS = (
     "ack_latency_ms",
     "first_text_overhead_ms",
     "last_chunk_to_final_ms",
+    "event_to_first_text_ms",
+    "event_to_complete_ms",
     "cache_hit",
     "scale",
     "baseline",
@@ -64,6 +66,13 @@ def figures(runs: Runs) -> dict[str, Any]:
         },
         "last_chunk_to_final_ms": {
             n: _each(r.probes, lambda p: p.t_final - p.t_chunk_last) for n, r in phases.items()
+        },
+        # What an asker waits, end to end: for text to appear, and for the whole answer.
+        "event_to_first_text_ms": {
+            n: _each(r.probes, time_to_first_text) for n, r in phases.items()
+        },
+        "event_to_complete_ms": {
+            n: _each(r.probes, lambda p: p.t_final - p.t_event) for n, r in phases.items()
         },
         "cache_hit": _cache(runs.cache),
         "scale": _scale(runs.burst),

@@ -50,6 +50,12 @@ def _distribution_lines(figs: dict[str, Any]) -> list[str]:
             _dist_line(
                 f"3 last chunk -> final edit ms ({phase})", figs["last_chunk_to_final_ms"][phase]
             ),
+            _dist_line(
+                f"  event -> first text ms ({phase})", figs["event_to_first_text_ms"][phase]
+            ),
+            _dist_line(
+                f"  event -> complete answer ms ({phase})", figs["event_to_complete_ms"][phase]
+            ),
         ]
     lines.append(
         _dist_line("4 cache hit: event -> final answer ms", figs["cache_hit"]["event_to_final_ms"])

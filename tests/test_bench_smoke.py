@@ -23,6 +23,7 @@ async def test_smoke_run_answers_every_question_and_reports_every_figure() -> No
     assert cache["ask_calls"] == 0
     for phase in ("steady", "burst"):
         assert figures["ack_latency_ms"][phase]["n"] > 0
+        assert figures["event_to_complete_ms"][phase]["n"] == figures["ack_latency_ms"][phase]["n"]
         assert figures["baseline"][phase]["ratio"]["n"] > 0
     assert result["problems"] == []
     assert {"platform", "cpu_count", "python"} <= set(result["machine"])
