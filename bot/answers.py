@@ -153,8 +153,9 @@ class AnswerService:
                 yield draft
 
     async def _ask_once(self, question: Question, attempt: _Attempt) -> AsyncIterator[Draft]:
-        session = self._insights.session_for(question.asker)
-        stream = self._gitbook.ask(question.text, session=session, goal=question.goal)
+        # The body is exactly what the contract promises GitBook: question, scope, and
+        # context where a thread gives one; visitor ids travel only in insights events.
+        stream = self._gitbook.ask(question.text, goal=question.goal)
         try:
             async with aclosing(stream) as snapshots:
                 async for snapshot in snapshots:

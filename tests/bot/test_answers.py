@@ -297,15 +297,17 @@ async def test_failing_page_look_up_drops_that_source_but_keeps_the_answer(rig: 
     assert [s.url for s in final.sources] == ["https://docs.example.com/security/api-keys"]
 
 
-async def test_ask_and_insights_share_the_hashed_session(rig: Rig) -> None:
+async def test_the_ask_body_is_what_the_contract_says_and_ids_go_only_to_insights(
+    rig: Rig,
+) -> None:
     rig.gitbook.script_ask([Snapshot("Yes."), DoneEvent()])
     await rig.final("Does it work?")
     await rig.gitbook.wait_until(lambda: len(rig.gitbook.insight_events) == 1)
     (ask,) = rig.gitbook.ask_requests
     (event,) = rig.gitbook.insight_events
-    assert ask.body["session"]["visitorId"] == event["session"]["visitorId"]
-    assert ask.body["session"]["sessionId"] == event["session"]["sessionId"]
-    assert "U1" not in str(ask.body["session"]) and "T1" not in str(ask.body["session"])
+    assert ask.body == {"question": "Does it work?", "scope": {"mode": "default"}}
+    assert event["session"]["visitorId"].startswith("slack-")
+    assert "U1" not in str(event["session"]) and "T1" not in str(event["session"])
 
 
 async def test_insights_failure_does_not_affect_the_answer(rig: Rig) -> None:
