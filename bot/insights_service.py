@@ -6,7 +6,8 @@ timeouts, ``InsightsFormatError`` for an unreadable result); callers turn it int
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,8 +51,8 @@ class InsightsService:
     async def report(self, span: Span) -> InsightsReport:
         """The report for one of GitBook's preset ranges, ending now."""
         now = self._clock()
-        counts = await self._daily(span.preset)
-        top = await self._top(span.preset)
+        # The two aggregate queries are independent: ask them together.
+        counts, top = await _both(self._daily(span.preset), self._top(span.preset))
         gaps = await self._gaps.between(now - timedelta(days=span.days), now)
         today = now.astimezone(UTC).date()
         days = days_between(today - timedelta(days=span.days - 1), today)
@@ -61,10 +62,11 @@ class InsightsService:
         """The report for the last full ISO week (Monday to Sunday), with the week before."""
         end = start_of_week(self._clock())
         start, before = end - timedelta(days=7), end - timedelta(days=14)
-        counts = await self._daily(custom_range(before, end))
+        counts, top = await _both(
+            self._daily(custom_range(before, end)), self._top(custom_range(start, end))
+        )
         this_week = [c for c in counts if start.date() <= c.day < end.date()]
         previous = sum(c.count for c in counts if before.date() <= c.day < start.date())
-        top = await self._top(custom_range(start, end))
         gaps = await self._gaps.between(start, end)
         days = days_between(start.date(), end.date() - timedelta(days=1))
         label = f"week of {start.strftime('%d %b %Y')}"
@@ -78,3 +80,15 @@ class InsightsService:
 
     async def _rows(self, query: dict[str, Any]) -> list[dict[str, object]]:
         return parse_columns(await self._gitbook.aggregate_events(query))
+
+
+async def _both(
+    first: Awaitable[list[DayCount]], second: Awaitable[list[QuestionCount]]
+) -> tuple[list[DayCount], list[QuestionCount]]:
+    """Await both queries together; raise the first failure only once both have ended."""
+    days, top = await asyncio.gather(first, second, return_exceptions=True)
+    if isinstance(days, BaseException):
+        raise days
+    if isinstance(top, BaseException):
+        raise top
+    return days, top
