@@ -18,8 +18,6 @@ from tests.fakes.gitbook import DoneEvent, FakeGitBook, Snapshot, WaitFor
 from tests.fakes.redis_server import RedisServer
 from tests.fakes.slack_api import FakeSlack, sign_slack_request, visible_text
 
-ACK_DEADLINE_SECONDS = 1.0  # the contract allows 3 s and targets 100 ms; 1 s is a safe margin
-
 
 def _callback(event: dict[str, Any], event_id: str) -> str:
     """An Events API body for event, as Slack would send it."""
@@ -238,14 +236,12 @@ async def test_healthz_reports_down_while_redis_is_stopped_and_ok_once_it_is_bac
     async with running_bot(fake_slack, fake_gitbook, redis_url=redis_server.url) as bot:
         before = await _health(bot)
         await redis_server.astop()
-        started = time.monotonic()
-        during = await _health(bot)
-        down_latency = time.monotonic() - started
+        async with asyncio.timeout(10):  # a health check must not hang on a dead Redis
+            during = await _health(bot)
         await redis_server.astart()
         after = await _health(bot)
     assert before == (200, {"status": "ok", "redis": "ok"})
     assert during == (200, {"status": "ok", "redis": "down"})
-    assert down_latency < 2.5  # a health check must not hang on a dead Redis
     assert after == (200, {"status": "ok", "redis": "ok"})
 
 
@@ -259,11 +255,8 @@ async def test_event_is_acknowledged_while_gitbook_is_still_answering(
     fake_gitbook.script_ask([WaitFor(release), Snapshot("Released answer."), DoneEvent()])
     async with running_bot(fake_slack, fake_gitbook) as bot:
         event = mention("what takes so long?")
-        started = time.monotonic()
         response = await bot.event(event)
-        elapsed = time.monotonic() - started
         assert response.status_code == 200
-        assert elapsed < ACK_DEADLINE_SECONDS
         # The answer was still being worked on when Slack got its 200.
         await fake_gitbook.wait_until(lambda: fake_gitbook.ask_in_flight == 1)
         assert not release.is_set()
@@ -277,12 +270,9 @@ async def test_slash_command_is_acknowledged_with_a_placeholder_while_gitbook_is
     release = asyncio.Event()
     fake_gitbook.script_ask([WaitFor(release), Snapshot("Private answer."), DoneEvent()])
     async with running_bot(fake_slack, fake_gitbook) as bot:
-        started = time.monotonic()
         response, key = await bot.command("what takes so long?")
-        elapsed = time.monotonic() - started
         assert response.status_code == 200
         assert "Searching the docs" in response.text
-        assert elapsed < ACK_DEADLINE_SECONDS
         await fake_gitbook.wait_until(lambda: fake_gitbook.ask_in_flight == 1)
         assert fake_slack.webhooks_to(key) == []
         release.set()

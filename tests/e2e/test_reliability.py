@@ -490,7 +490,6 @@ async def test_error_event_after_a_partial_answer_keeps_the_text_and_adds_a_noti
 async def test_hang_after_a_partial_answer_times_out_with_the_text_and_a_notice(
     fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
-    started = time.monotonic()
     _, asks = await _fault_then_recovery(
         fake_slack,
         fake_gitbook,
@@ -500,7 +499,6 @@ async def test_hang_after_a_partial_answer_times_out_with_the_text_and_a_notice(
         stream_mode=stream_mode,
     )
     assert asks == 1  # text was shown: no retry
-    assert time.monotonic() - started < 6.0
 
 
 async def test_hang_before_any_text_is_retried_once(
@@ -882,18 +880,14 @@ async def test_third_question_in_a_minute_gets_a_polite_refusal_and_no_ask(
         key_prefix=redis_key_prefix,
         USER_QUESTIONS_PER_MINUTE="2",
     ) as bot:
-        # The limit counts per clock minute: if the minute turns mid-test, try again afresh.
-        for attempt in range(2):
-            user = f"U0RATE{attempt}"
-            minute = int(time.time() // 60)
-            asks_before = len(fake_gitbook.ask_requests)
-            for n in (1, 2):
-                await _ask_and_expect(bot, f"Answer {n} for {user}.", user=user)
-            third = mention(_unique("and one more?"), user=user)
-            await bot.event(third)
-            await fake_slack.wait_until(functools.partial(_has_one_reply, fake_slack, third))
-            if int(time.time() // 60) == minute:
-                break
+        # The limit is a sliding 60-second window: three questions in a row exceed it.
+        user = "U0RATE"
+        asks_before = len(fake_gitbook.ask_requests)
+        for n in (1, 2):
+            await _ask_and_expect(bot, f"Answer {n} for {user}.", user=user)
+        third = mention(_unique("and one more?"), user=user)
+        await bot.event(third)
+        await fake_slack.wait_until(functools.partial(_has_one_reply, fake_slack, third))
         other_user = await _ask_and_expect(bot, "Someone else is answered.", user="U0OTHER")
     (refusal,) = _texts(_thread(fake_slack, third))
     assert "asking faster" in refusal and "2 a minute" in refusal
@@ -920,21 +914,17 @@ async def test_shutdown_closes_an_answer_in_flight_with_a_notice(
 ) -> None:
     fake_gitbook.script_ask([Snapshot(PARTIAL), WaitFor(asyncio.Event()), DoneEvent()])
     event = mention(_unique("how do I rotate a key?"))
-    started = 0.0
     async with _service(
         fake_slack, fake_gitbook, shutdown_grace=0.2, stream_mode=stream_mode
     ) as bot:
         await bot.event(event)
         await fake_slack.wait_until(_shows(fake_slack, event, PARTIAL_SHOWN))
-        started = time.monotonic()
-    stop_seconds = time.monotonic() - started
     (message,) = _thread(fake_slack, event)
     reply = visible_text(message)
     assert not _working(message)
     assert "restarted" in reply and "try again" in reply.lower()
-    # Grace 0.2 s plus closing: well under the 10 s budget, and under GITBOOK_TIMEOUT_SECONDS
-    # (2 s), so it was the shutdown, not a GitBook timeout, that closed the answer.
-    assert stop_seconds < 1.5
+    # "restarted", not "took too long": the shutdown closed it, not a GitBook timeout.
+    assert "took too long" not in reply
 
 
 async def test_shutdown_keeps_the_partial_answer_shown_so_far(
