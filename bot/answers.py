@@ -115,7 +115,8 @@ class AnswerService:
             async for draft in self._ask_with_retry(question, attempt):
                 flight.publish(draft)
             final = await self._finish(question, attempt)
-            if final.outcome is Outcome.ANSWERED:
+            # An answer shaped by a thread's context must not be served to other threads.
+            if final.outcome is Outcome.ANSWERED and not question.goal:
                 await self._cache.put(final)
             flight.land(final)
         except BaseException as exc:
@@ -126,7 +127,8 @@ class AnswerService:
 
     async def _with_context(self, question: Question) -> Question:
         conversation = question.asker.conversation
-        if conversation is None:
+        # A Refresh re-asks a cached, context-free answer: it stays context-free.
+        if conversation is None or question.refresh:
             return question
         return replace(question, goal=await self._history.goal(conversation))
 

@@ -103,3 +103,30 @@ async def test_feedback_is_acknowledged_and_recorded_once_per_person(
     )
     # A rating is not a question: still exactly one ask_question event.
     await fake_gitbook.wait_until(lambda: len(fake_gitbook.insight_events) == 1)
+
+
+async def test_an_answer_shaped_by_thread_context_is_not_served_to_other_threads(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    fake_gitbook.script_ask([Snapshot("Log in with `docs login`."), DoneEvent()])
+    fake_gitbook.script_ask([Snapshot("In that case, use the SSO button."), DoneEvent()])
+    fake_gitbook.script_ask([Snapshot("Generally: see the setup guide."), DoneEvent()])
+    async with running_bot(fake_slack, fake_gitbook) as bot:
+        first = mention("how do I log in?")
+        await bot.event(first)
+        await fake_gitbook.wait_until(lambda: len(fake_gitbook.ask_requests) == 1)
+        await fake_slack.wait_until(
+            lambda: any("docs login" in visible_text(m) for m in fake_slack.messages.values())
+        )
+        await bot.event(mention("what next?", thread_ts=first["ts"]))
+        await fake_gitbook.wait_until(lambda: len(fake_gitbook.ask_requests) == 2)
+        await fake_slack.wait_until(
+            lambda: any("SSO button" in visible_text(m) for m in fake_slack.messages.values())
+        )
+        await bot.event(mention("What next"))  # the same words, in a new thread
+        await fake_gitbook.wait_until(lambda: len(fake_gitbook.ask_requests) == 3)
+        await fake_slack.wait_until(
+            lambda: any("setup guide" in visible_text(m) for m in fake_slack.messages.values())
+        )
+    assert "context" in fake_gitbook.ask_requests[1].body
+    assert "context" not in fake_gitbook.ask_requests[2].body
