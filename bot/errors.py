@@ -118,7 +118,7 @@ class GitBookConnectionError(GitBookError):
 
 
 class AskFormatError(GitBookError):
-    """Raised when Ask returns something other than a markdown answer stream."""
+    """Raised when Ask (or a page look-up) returns something other than what we asked for."""
 
     user_message = "The docs assistant answered in an unexpected format."
 

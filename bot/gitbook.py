@@ -131,20 +131,11 @@ class GitBookClient:
         """Run an insights aggregation (aggregateSiteEvents); return its column-oriented result."""
         path = f"{self._site_path}/insights/events/aggregate"
         response = await self._request("POST", path, json=query)
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise InsightsFormatError("the aggregate endpoint did not answer JSON") from exc
-        if not isinstance(data, dict):
-            raise InsightsFormatError("expected a JSON object from the aggregate endpoint")
-        return data
+        return _json_object(response, path, InsightsFormatError)
 
     async def _get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
         response = await self._request("GET", path, params=params)
-        data = response.json()
-        if not isinstance(data, dict):
-            raise AskFormatError(f"expected a JSON object from {path}")
-        return data
+        return _json_object(response, path, AskFormatError)
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
@@ -155,6 +146,19 @@ class GitBookClient:
             raise GitBookConnectionError(f"{method} {path} failed: {exc!r}") from exc
         await _raise_for_status(response)
         return response
+
+
+def _json_object(
+    response: httpx.Response, path: str, error: type[AskFormatError | InsightsFormatError]
+) -> dict[str, Any]:
+    """The response's JSON object, or error (a GitBookError, which callers already handle)."""
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise error(f"{path} did not answer JSON") from exc
+    if not isinstance(data, dict):
+        raise error(f"expected a JSON object from {path}")
+    return data
 
 
 def ask_body(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
 from bot.errors import (
@@ -216,3 +217,17 @@ async def test_site_spaces_follow_pagination(
         ("spc_1", "https://docs.example.com/"),
         ("spc_2", "https://docs.example.com/api/"),
     ]
+
+
+async def test_a_look_up_answering_html_raises_a_gitbook_error_not_a_decode_error() -> None:
+    # A proxy's error page with status 200: callers drop the source, they must not crash.
+    settings = GitBookSettings(
+        api_token="gb-token",  # type: ignore[arg-type]
+        organization_id="org_1",
+        site_id="site_1",
+        api_url="http://gitbook.invalid/v1",
+    )
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, text="<html>oops</html>"))
+    async with httpx.AsyncClient(transport=transport, base_url=settings.api_url + "/") as http:
+        with pytest.raises(AskFormatError, match="did not answer JSON"):
+            await GitBookClient(http, settings).current_page("spc_1", "pg_1")
