@@ -23,6 +23,7 @@ from bot.insights_blocks import digest_failure_message, digest_message
 from bot.insights_service import Clock, InsightsService, start_of_week, utc_now
 from bot.messages import SlackMessage
 from bot.store import Store
+from bot.tasks import finish_or_cancel
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +78,7 @@ class WeeklyDigest:
         if task is None:
             return
         self._stopping.set()
-        _, pending = await asyncio.wait([task], timeout=grace_seconds)
-        for still_running in pending:
-            still_running.cancel()
-        if pending:
-            await asyncio.wait(pending)
+        await finish_or_cancel([task], grace_seconds)
 
     async def _run(self) -> None:
         while not self._stopping.is_set():

@@ -24,6 +24,7 @@ from bot.guards import UserRateLimit
 from bot.messages import SlackMessage
 from bot.models import Answer, AnswerUpdate, Question
 from bot.streamer import ReplyTarget, Streamer
+from bot.tasks import finish_or_cancel
 
 logger = logging.getLogger(__name__)
 
@@ -129,14 +130,7 @@ class Replies:
 
     async def drain(self, grace_seconds: float) -> None:
         """Let answers in flight finish for grace_seconds, then close them with a notice."""
-        pending = set(self._in_flight)
-        if not pending:
-            return
-        _, still_running = await asyncio.wait(pending, timeout=grace_seconds)
-        for task in still_running:
-            task.cancel()
-        if still_running:
-            await asyncio.wait(still_running)
+        await finish_or_cancel(self._in_flight, grace_seconds)
 
 
 class _Tracked:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -33,10 +33,16 @@ class BackgroundTasks:
 
     async def join(self, grace_seconds: float) -> None:
         """Wait up to grace_seconds for running tasks, then cancel what is left."""
-        if not self._tasks:
-            return
-        _, pending = await asyncio.wait(set(self._tasks), timeout=grace_seconds)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending)
+        await finish_or_cancel(self._tasks, grace_seconds)
+
+
+async def finish_or_cancel(tasks: Iterable[asyncio.Task[Any]], grace_seconds: float) -> None:
+    """Let tasks run for up to grace_seconds, cancel the rest, and wait until all have ended."""
+    running = set(tasks)
+    if not running:
+        return
+    _, pending = await asyncio.wait(running, timeout=grace_seconds)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)
