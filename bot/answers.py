@@ -198,11 +198,10 @@ def _outcome(markdown: str, error: GitBookError | None) -> Outcome:
 
 def _worth_retrying(error: GitBookError) -> bool:
     # A rate limit that resets later than we would wait is not worth a second call.
-    retry_after = getattr(error, "retry_after", None)
-    too_far = retry_after is not None and retry_after > RETRY_DELAY_CAP_SECONDS
+    too_far = error.retry_after is not None and error.retry_after > RETRY_DELAY_CAP_SECONDS
     return error.transient and not too_far
 
 
 def _retry_delay(error: GitBookError) -> float:
-    retry_after = getattr(error, "retry_after", None)
-    return min(retry_after if retry_after is not None else 0.5, RETRY_DELAY_CAP_SECONDS)
+    wait = error.retry_after if error.retry_after is not None else 0.5
+    return min(wait, RETRY_DELAY_CAP_SECONDS)

@@ -15,6 +15,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.deps import Deps
 from bot.errors import SlackDeliveryError, StartupError
@@ -50,17 +51,9 @@ async def verify_bot_token(app: AsyncApp, client: AsyncWebClient) -> None:
     The result is handed to Bolt's authorization, so a burst of first events does not
     make one auth.test call each.
     """
-    try:
-        result = await client.auth_test()
-    except SlackApiError as exc:
-        error = exc.response.get("error")
-        if error in TOKEN_ERRORS:
-            raise StartupError(f"SLACK_BOT_TOKEN was refused by Slack ({error})") from exc
-        logger.warning("auth.test failed at start-up (%s); will retry on first event", error)
-        return
-    except (SlackClientError, aiohttp.ClientError, OSError) as exc:
-        logger.warning("Slack unreachable at start-up (%s); will retry on first event", exc)
-        return
+    result = await _check_token("SLACK_BOT_TOKEN", client.auth_test())
+    if result is None:
+        return  # Bolt calls auth.test itself on the first event
     for middleware in app._async_middleware_list:
         if isinstance(middleware, AsyncSingleTeamAuthorization):
             middleware.auth_test_result = result
@@ -73,28 +66,41 @@ async def _tag_request(
     """Give the request an id every log line of its work carries (listeners copy it)."""
     rid = body.get("event_id") or body.get("trigger_id")
     bind_request_id(str(rid) if rid else None)
-    logger.info("request %s", body.get("type") or ("command" if "command" in body else "?"))
+    logger.info("request %s", _kind(body))
     await next()
     return resp
 
 
 async def verify_app_token(client: AsyncWebClient, app_token: str) -> None:
     """Check the Socket Mode token once: refused → one clear error; unreachable → go on."""
+    await _check_token("SLACK_APP_TOKEN", client.apps_connections_open(app_token=app_token))
+
+
+async def _check_token(
+    variable: str, call: Awaitable[AsyncSlackResponse]
+) -> AsyncSlackResponse | None:
+    """Await a start-up call: a refused token stops start-up; any other failure is a warning."""
     try:
-        await client.apps_connections_open(app_token=app_token)
+        return await call
     except SlackApiError as exc:
         error = exc.response.get("error")
         if error in TOKEN_ERRORS:
-            raise StartupError(f"SLACK_APP_TOKEN was refused by Slack ({error})") from exc
-        logger.warning("apps.connections.open failed at start-up (%s); retrying", error)
+            raise StartupError(f"{variable} was refused by Slack ({error})") from exc
+        logger.warning("start-up check of %s failed (%s); carrying on", variable, error)
     except (SlackClientError, aiohttp.ClientError, OSError) as exc:
-        logger.warning("Slack unreachable at start-up (%s); retrying", exc)
+        logger.warning("Slack unreachable at start-up (%s); carrying on", exc)
+    return None
 
 
 async def _on_error(error: Exception, body: dict[str, Any], request: AsyncBoltRequest) -> None:
     """Log every failure that reached Bolt, with what it was about (never the payload)."""
-    kind = body.get("type") or ("command" if "command" in body else "unknown")
+    kind = _kind(body)
     if isinstance(error, SlackDeliveryError):
         logger.error("cannot reply (%s) in channel %s: %s", kind, error.channel, error.error)
         return
     logger.error("unhandled failure in %s", kind, exc_info=error)
+
+
+def _kind(body: dict[str, Any]) -> str:
+    """What a Slack request is, for logs: its type, or "command" for a slash command."""
+    return str(body.get("type") or ("command" if "command" in body else "unknown"))

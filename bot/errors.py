@@ -68,6 +68,7 @@ class GitBookError(BotError):
 
     user_message = "The docs assistant ran into a problem."
     transient = False
+    retry_after: float | None = None  # seconds GitBook asked us to wait, when it said
 
 
 class GitBookHTTPError(GitBookError):

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.errors import GitBookError
 from bot.gitbook import USER_AGENT, GitBookClient, VisitorSession
+from bot.insights_query import timestamp
 from bot.models import Asker, Question
 from bot.sources import SiteDirectory
 from bot.tasks import BackgroundTasks
@@ -42,7 +43,7 @@ def visitor_session(hash_key: str, asker: Asker) -> VisitorSession:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return timestamp(datetime.now(UTC))
 
 
 def ask_question_event(
