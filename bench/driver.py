@@ -18,7 +18,7 @@ from bench.fakes import Fakes
 from bench.probes import Observer, Probe
 from bot.service import Service
 from bot.settings import Settings
-from tests.e2e.harness import SIGNING_SECRET, TEAM, bot_env, mention
+from tests.e2e.harness import SIGNING_SECRET, bot_env, event_callback, mention
 from tests.fakes.slack_api import sign_slack_request
 
 SHUTDOWN_GRACE_S = 3.0  # answers still in flight at the end get this long
@@ -28,16 +28,8 @@ _event_ids = itertools.count(1)
 
 
 def envelope(event: dict[str, Any]) -> dict[str, Any]:
-    """An Events API event_callback around event, as Slack sends it (see tests/e2e/harness)."""
-    return {
-        "type": "event_callback",
-        "team_id": TEAM,
-        "api_app_id": "A1",
-        "event_id": f"EvB{next(_event_ids):08d}",
-        "event_time": int(time.time()),
-        "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
-        "event": {**event, "event_ts": event.get("ts")},
-    }
+    """An Events API event_callback around event, as Slack sends it."""
+    return event_callback(event, event_id=f"EvB{next(_event_ids):08d}")
 
 
 class EventSender:

@@ -22,7 +22,7 @@ from bot.gitbook import make_http_client
 from bot.settings import Settings
 from bot.web import EVENTS_PATH
 from handlers import app_home, direct_message, mention, slash_command
-from tests.e2e.harness import SIGNING_SECRET, TEAM, bot_env
+from tests.e2e.harness import SIGNING_SECRET, TEAM, bot_env, event_callback
 from tests.e2e.harness import direct_message as dm_event
 from tests.e2e.harness import mention as mention_event
 from tests.fakes.gitbook import FakeGitBook
@@ -116,16 +116,7 @@ class BuiltApp:
         return int(response.status)
 
     async def event(self, event: dict[str, Any]) -> int:
-        payload = {
-            "type": "event_callback",
-            "team_id": TEAM,
-            "api_app_id": "A1",
-            "event_id": f"Ev{time.monotonic_ns()}",
-            "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
-            "event": {**event, "event_ts": event.get("ts") or event.get("event_ts")},
-        }
-        return await self.dispatch(json.dumps(payload), "application/json")
+        return await self.dispatch(json.dumps(event_callback(event)), "application/json")
 
     async def command(self, command: str, text: str, key: str) -> int:
         form = {

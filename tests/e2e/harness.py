@@ -82,6 +82,19 @@ def direct_message(
     }
 
 
+def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
+    """An Events API event_callback around event, as Slack sends it (a fresh event_id)."""
+    return {
+        "type": "event_callback",
+        "team_id": TEAM,
+        "api_app_id": "A1",
+        "event_id": event_id or f"Ev{next(_ids):08d}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+        "event": {**event, "event_ts": event.get("ts") or event.get("event_ts")},
+    }
+
+
 @dataclass
 class RunningBot:
     """A served bot and a client that sends it signed requests."""
@@ -114,15 +127,7 @@ class RunningBot:
         self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None
     ) -> httpx.Response:
         """Deliver an Events API event_callback."""
-        payload = {
-            "type": "event_callback",
-            "team_id": TEAM,
-            "api_app_id": "A1",
-            "event_id": event_id or f"Ev{next(_ids):08d}",
-            "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
-            "event": {**event, "event_ts": event.get("ts")},
-        }
+        payload = event_callback(event, event_id=event_id)
         headers = (
             {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
             if retry_num

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from tests.e2e.harness import mention, running_bot
+from typing import Any
+
+from tests.e2e.harness import RunningBot, mention, running_bot
 from tests.fakes.gitbook import DoneEvent, FakeGitBook, Snapshot, page_source
 from tests.fakes.openapi import validate_request_body
 from tests.fakes.slack_api import FakeSlack, buttons, visible_text
+
+
+async def _asked_and_answered(
+    bot: RunningBot, event: dict[str, Any], *, asks: int, shows: str
+) -> None:
+    """Deliver event, wait for GitBook's ask number `asks`, then for `shows` in Slack."""
+    await bot.event(event)
+    await bot.gitbook.wait_until(lambda: len(bot.gitbook.ask_requests) == asks)
+    await bot.slack.wait_until(
+        lambda: any(shows in visible_text(m) for m in bot.slack.messages.values())
+    )
 
 
 async def test_a_follow_up_in_the_thread_sends_earlier_turns_as_context(
@@ -25,15 +38,9 @@ async def test_a_follow_up_in_the_thread_sends_earlier_turns_as_context(
         STREAM_MODE=stream_mode,
     ) as bot:
         first = mention("how do I log in?")
-        await bot.event(first)
-        await fake_gitbook.wait_until(lambda: len(fake_gitbook.ask_requests) == 1)
-        await fake_slack.wait_until(
-            lambda: any("docs login" in visible_text(m) for m in fake_slack.messages.values())
-        )
-        await bot.event(mention("and to log out?", thread_ts=first["ts"]))
-        await fake_gitbook.wait_until(lambda: len(fake_gitbook.ask_requests) == 2)
-        await fake_slack.wait_until(
-            lambda: any("docs logout" in visible_text(m) for m in fake_slack.messages.values())
+        await _asked_and_answered(bot, first, asks=1, shows="docs login")
+        await _asked_and_answered(
+            bot, mention("and to log out?", thread_ts=first["ts"]), asks=2, shows="docs logout"
         )
     assert "context" not in fake_gitbook.ask_requests[0].body
     follow_up = fake_gitbook.ask_requests[1].body
@@ -49,11 +56,7 @@ async def test_the_same_question_in_another_thread_has_no_context(
     fake_slack: FakeSlack, fake_gitbook: FakeGitBook
 ) -> None:
     async with running_bot(fake_slack, fake_gitbook) as bot:
-        await bot.event(mention("first question"))
-        await fake_gitbook.wait_until(lambda: len(fake_gitbook.ask_requests) == 1)
-        await fake_slack.wait_until(
-            lambda: any("Hello world" in visible_text(m) for m in fake_slack.messages.values())
-        )
+        await _asked_and_answered(bot, mention("first question"), asks=1, shows="Hello world")
         await bot.event(mention("second question"))
         await fake_gitbook.wait_until(lambda: len(fake_gitbook.ask_requests) == 2)
     assert all("context" not in r.body for r in fake_gitbook.ask_requests)
@@ -113,15 +116,9 @@ async def test_an_answer_shaped_by_thread_context_is_not_served_to_other_threads
     fake_gitbook.script_ask([Snapshot("Generally: see the setup guide."), DoneEvent()])
     async with running_bot(fake_slack, fake_gitbook) as bot:
         first = mention("how do I log in?")
-        await bot.event(first)
-        await fake_gitbook.wait_until(lambda: len(fake_gitbook.ask_requests) == 1)
-        await fake_slack.wait_until(
-            lambda: any("docs login" in visible_text(m) for m in fake_slack.messages.values())
-        )
-        await bot.event(mention("what next?", thread_ts=first["ts"]))
-        await fake_gitbook.wait_until(lambda: len(fake_gitbook.ask_requests) == 2)
-        await fake_slack.wait_until(
-            lambda: any("SSO button" in visible_text(m) for m in fake_slack.messages.values())
+        await _asked_and_answered(bot, first, asks=1, shows="docs login")
+        await _asked_and_answered(
+            bot, mention("what next?", thread_ts=first["ts"]), asks=2, shows="SSO button"
         )
         await bot.event(mention("What next"))  # the same words, in a new thread
         await fake_gitbook.wait_until(lambda: len(fake_gitbook.ask_requests) == 3)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.harness import SIGNING_SECRET, TEAM, RunningBot, mention, running_bot
+from tests.e2e.harness import SIGNING_SECRET, RunningBot, event_callback, mention, running_bot
 from tests.fakes.gitbook import DoneEvent, FakeGitBook, Snapshot, WaitFor
 from tests.fakes.redis_server import RedisServer
 from tests.fakes.slack_api import FakeSlack, sign_slack_request, visible_text
@@ -21,17 +21,7 @@ from tests.fakes.slack_api import FakeSlack, sign_slack_request, visible_text
 
 def _callback(event: dict[str, Any], event_id: str) -> str:
     """An Events API body for event, as Slack would send it."""
-    return json.dumps(
-        {
-            "type": "event_callback",
-            "team_id": TEAM,
-            "api_app_id": "A1",
-            "event_id": event_id,
-            "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
-            "event": {**event, "event_ts": event["ts"]},
-        }
-    )
+    return json.dumps(event_callback(event, event_id=event_id))
 
 
 async def _answered_in_thread(slack: FakeSlack, channel: str, thread_ts: str, text: str) -> None:

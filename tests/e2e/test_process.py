@@ -8,14 +8,13 @@ import json
 import os
 import signal
 import socket
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.harness import TEAM, mention
+from tests.e2e.harness import event_callback, mention
 from tests.fakes.gitbook import DoneEvent, FakeGitBook, Snapshot, WaitFor, page_source
 from tests.fakes.slack_api import FakeSlack, sign_slack_request, visible_text
 from tests.support import start_bot_module
@@ -133,16 +132,7 @@ async def wait_listener_closed(bot: BotProcess, timeout: float = 5.0) -> None:  
 
 
 async def send_event(bot: BotProcess, event: dict[str, Any]) -> httpx.Response:
-    payload = {
-        "type": "event_callback",
-        "team_id": TEAM,
-        "api_app_id": "A1",
-        "event_id": f"Ev{time.monotonic_ns()}",
-        "event_time": int(time.time()),
-        "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
-        "event": {**event, "event_ts": event["ts"]},
-    }
-    body = json.dumps(payload)
+    body = json.dumps(event_callback(event))
     headers = {"Content-Type": "application/json", **sign_slack_request(body, SIGNING_SECRET)}
     async with _fresh_client() as client:
         return await client.post(f"{bot.url}/slack/events", content=body, headers=headers)

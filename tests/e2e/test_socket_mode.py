@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 import pytest
@@ -13,7 +11,7 @@ import pytest
 from bot.errors import StartupError
 from bot.service import Service
 from bot.settings import Settings
-from tests.e2e.harness import TEAM, bot_env, mention
+from tests.e2e.harness import bot_env, event_callback, mention
 from tests.fakes.gitbook import FakeGitBook
 from tests.fakes.slack_api import FakeSlack, visible_text
 
@@ -28,18 +26,6 @@ async def socket_bot(
         yield service
 
 
-def _event_payload(event: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "event_callback",
-        "team_id": TEAM,
-        "api_app_id": "A1",
-        "event_id": f"EvSock{event['ts'].replace('.', '')}",
-        "event_time": int(time.time()),
-        "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
-        "event": {**event, "event_ts": event["ts"]},
-    }
-
-
 async def test_an_envelope_is_acknowledged_and_the_mention_answered(
     fake_slack: FakeSlack, fake_gitbook: FakeGitBook
 ) -> None:
@@ -49,7 +35,7 @@ async def test_an_envelope_is_acknowledged_and_the_mention_answered(
             health = await client.get(f"http://127.0.0.1:{service.port}/healthz")
             events = await client.post(f"http://127.0.0.1:{service.port}/slack/events")
         event = mention("hello over the socket?")
-        envelope_id = await fake_slack.send_envelope(_event_payload(event))
+        envelope_id = await fake_slack.send_envelope(event_callback(event))
         await fake_slack.wait_until(
             lambda: any(a.get("envelope_id") == envelope_id for a in fake_slack.socket_acks)
         )
