@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+from aiohttp import web
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,3 +35,26 @@ async def start_bot_module(env: dict[str, str], *args: str) -> asyncio.subproces
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def wait_until(
+    predicate: Callable[[], bool],
+    timeout: float,  # noqa: ASYNC109 - a polling deadline, part of the fakes' API
+    describe: Callable[[], str],
+) -> None:
+    """Poll `predicate` every 10 ms until it is true; AssertionError after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() >= deadline:
+            name = getattr(predicate, "__name__", repr(predicate))
+            raise AssertionError(f"condition {name} not met within {timeout}s; {describe()}")
+        await asyncio.sleep(0.01)
+
+
+async def serve_locally(app: web.Application) -> tuple[web.AppRunner, int]:
+    """Serve app on 127.0.0.1 on a free port; return its runner (to clean up) and the port."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, int(runner.addresses[0][1])

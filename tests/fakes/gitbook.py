@@ -34,6 +34,7 @@ from multidict import CIMultiDict
 
 from tests.fakes.aggregate import aggregate
 from tests.fakes.openapi import explain, validate_request_body, validate_schema
+from tests.support import serve_locally, wait_until
 
 __all__ = [
     "AGGREGATE_PATH",
@@ -292,21 +293,6 @@ def _error(status: int, message: str, headers: Mapping[str, str] | None = None) 
     return web.json_response(body, status=status, headers=dict(headers or {}))
 
 
-async def wait_until(
-    predicate: Callable[[], bool],
-    timeout: float,  # noqa: ASYNC109 - a polling deadline, part of the fakes' API
-    describe: Callable[[], str],
-) -> None:
-    """Poll `predicate` every 10 ms until it is true; AssertionError after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() >= deadline:
-            name = getattr(predicate, "__name__", repr(predicate))
-            raise AssertionError(f"condition {name} not met within {timeout}s; {describe()}")
-        await asyncio.sleep(0.01)
-
-
 class _Invalid(Exception):
     def __init__(self, response: web.Response) -> None:
         self.response = response
@@ -372,11 +358,7 @@ class FakeGitBook:
         app.router.add_post(f"{v1}/insights/events/aggregate", self._aggregate)
         app.router.add_get("/v1/spaces/{space}/revisions/{revision}/page/{page}", self._page)
         app.router.add_get("/v1/spaces/{space}/content/page/{page}", self._page)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = int(self._runner.addresses[0][1])
+        self._runner, self._port = await serve_locally(app)
 
     async def close(self) -> None:
         """Release held streams (`Hang`, `WaitFor`) and shut the server down."""

@@ -16,7 +16,6 @@ kept in `refusals`.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections import Counter, deque
@@ -28,6 +27,8 @@ from typing import Any, Self
 from aiohttp import web
 from multidict import CIMultiDict
 from slack_sdk.signature import SignatureVerifier
+
+from tests.support import serve_locally, wait_until
 
 __all__ = [
     "Call",
@@ -287,10 +288,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self._port = int(self._runner.addresses[0][1])
+        self._runner, self._port = await serve_locally(app)
 
     async def close(self) -> None:
         for socket in list(self.sockets):
@@ -401,14 +399,7 @@ class FakeSlack:
         message: str | None = None,
     ) -> None:
         """Wait (polling) until `predicate()` is true; AssertionError after `timeout` seconds."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not predicate():
-            if loop.time() >= deadline:
-                name = getattr(predicate, "__name__", repr(predicate))
-                detail = message or self._describe()
-                raise AssertionError(f"condition {name} not met within {timeout}s; {detail}")
-            await asyncio.sleep(0.01)
+        await wait_until(predicate, timeout, lambda: message or self._describe())
 
     def _describe(self) -> str:
         calls = ", ".join(c.method + ("" if c.ok else f"({c.error})") for c in self.calls[-15:])
