@@ -2,9 +2,11 @@
 
 GitBook answers are GitHub-flavoured Markdown, possibly a snapshot cut mid-token, whose links may
 be GitBook content refs. Slack's ``markdown`` block takes standard Markdown but renders no tables,
-cannot follow relative links and may act on notification syntax, so :func:`prepare_answer` heals,
-rewrites links, flattens tables and defangs; :func:`split_for_slack` then cuts the result into
-pieces that each fit one block and render on their own. Pure functions, no I/O.
+cannot follow relative links and may act on notification syntax, so links are rewritten
+(:func:`rewrite_links`, by the answer service) and the text healed, its tables flattened and
+its mentions defanged (:func:`heal_partial`, :func:`tables_to_code`, :func:`defang`, composed by
+``bot.messages.display_markdown``); :func:`split_for_slack` then cuts the result into pieces that
+each fit one block and render on their own. Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -387,10 +389,3 @@ def split_for_slack(markdown: str, limit: int) -> list[str]:
     if limit <= FENCE_OVERHEAD:
         raise ValueError(f"limit must exceed FENCE_OVERHEAD ({FENCE_OVERHEAD}), got {limit}")
     return balance_fences(split_markdown(markdown, limit - FENCE_OVERHEAD))
-
-
-def prepare_answer(markdown: str, resolve: LinkResolver, *, partial: bool) -> str:
-    """Turn GitBook answer markdown into text for a Slack markdown block."""
-    # Heal first, so a link cut mid-target is dropped rather than resolved as a wrong target.
-    text = heal_partial(markdown) if partial else markdown
-    return defang(tables_to_code(rewrite_links(text, resolve)))

@@ -8,20 +8,27 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from bot.messages import display_markdown
 from bot.render import (
     FENCE_OVERHEAD,
     ZWSP,
+    LinkResolver,
     balance_fences,
     defang,
     escape_mrkdwn,
     heal_partial,
     mrkdwn_link,
-    prepare_answer,
     rewrite_links,
     split_for_slack,
     split_markdown,
     tables_to_code,
 )
+
+
+def _displayed(markdown: str, resolver: LinkResolver, *, partial: bool) -> str:
+    """The bot's own pipeline: the answer service rewrites links, messages make it displayable."""
+    return display_markdown(rewrite_links(markdown, resolver), partial=partial)
+
 
 PAGES = {
     "/spaces/S/pages/P": "https://docs.example.com/guide",
@@ -101,8 +108,8 @@ retries |    3    |
         pytest.param("[e]()", "e", id="empty-target-dropped"),
     ],
 )
-def test_prepare_answer_golden(markdown: str, expected: str) -> None:
-    assert prepare_answer(markdown, resolve, partial=False) == expected
+def test_pipeline_golden(markdown: str, expected: str) -> None:
+    assert _displayed(markdown, resolve, partial=False) == expected
 
 
 ANSWER_IN = """\
@@ -141,13 +148,13 @@ Ping @{ZWSP}channel if stuck."""
 @pytest.mark.parametrize(
     "partial", [pytest.param(False, id="final"), pytest.param(True, id="partial")]
 )
-def test_prepare_answer_whole_answer(partial: bool) -> None:
-    assert prepare_answer(ANSWER_IN, resolve, partial=partial) == ANSWER_OUT
+def test_pipeline_whole_answer(partial: bool) -> None:
+    assert _displayed(ANSWER_IN, resolve, partial=partial) == ANSWER_OUT
 
 
-def test_prepare_answer_partial_closes_fence_and_table() -> None:
+def test_pipeline_partial_closes_fence_and_table() -> None:
     cut = ANSWER_IN[: ANSWER_IN.index("x  # see")]
-    out = prepare_answer(cut, resolve, partial=True)
+    out = _displayed(cut, resolve, partial=True)
     assert out.endswith("```bash\nexport TOKEN=\n```")
     assert "TOKEN | yes" in out
 
@@ -157,14 +164,14 @@ def test_resolver_result_with_paren_is_encoded() -> None:
     assert out == "[x](https://a.com/a%20%28b%29)"
 
 
-def test_prepare_answer_heals_before_rewriting() -> None:
+def test_pipeline_never_resolves_a_cut_link() -> None:
     seen: list[str] = []
 
     def record(target: str) -> str | None:
         seen.append(target)
         return resolve(target)
 
-    out = prepare_answer("See [guide](/pages/P) and **[cut](/spa", record, partial=True)
+    out = _displayed("See [guide](/pages/P) and **[cut](/spa", record, partial=True)
     assert out == "See [guide](https://docs.example.com/guide) and **cut**"
     assert seen == ["/pages/P"]
 
