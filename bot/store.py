@@ -40,14 +40,6 @@ class Store(Protocol):
         """Store value only if key is absent; return whether it was stored."""
         ...
 
-    async def delete(self, key: str) -> None:
-        """Remove key."""
-        ...
-
-    async def incr(self, key: str, ttl: float) -> int:
-        """Increment the counter at key (expiring ttl after it was created); return it."""
-        ...
-
     async def take(self, key: str, *, tokens: int, limit: int, window: float, now: float) -> bool:
         """Add tokens to a sliding window if it then holds at most limit; say whether it did."""
         ...
@@ -108,18 +100,6 @@ class MemoryStore:
         self._put(key, value, ttl)
         return True
 
-    async def delete(self, key: str) -> None:
-        self._data.pop(key, None)
-
-    async def incr(self, key: str, ttl: float) -> int:
-        current = self._live(key)
-        if current is None:
-            self._put(key, "1", ttl)
-            return 1
-        value = int(current) + 1
-        self._data[key] = (str(value), self._data[key][1])
-        return value
-
     async def take(self, key: str, *, tokens: int, limit: int, window: float, now: float) -> bool:
         stamps = self._windows.setdefault(key, deque())
         while stamps and stamps[0] <= now - window:
@@ -161,16 +141,6 @@ class RedisStore:
 
     async def add(self, key: str, value: str, ttl: float) -> bool:
         return bool(await self._redis.set(self._prefix + key, value, px=_ms(ttl), nx=True))
-
-    async def delete(self, key: str) -> None:
-        await self._redis.delete(self._prefix + key)
-
-    async def incr(self, key: str, ttl: float) -> int:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(self._prefix + key)
-            pipe.pexpire(self._prefix + key, _ms(ttl), nx=True)
-            count, _ = await pipe.execute()
-        return int(count)
 
     async def take(self, key: str, *, tokens: int, limit: int, window: float, now: float) -> bool:
         # One script, so processes sharing Redis never overspend a window between them.
@@ -255,15 +225,6 @@ class ResilientStore:
             lambda: self._primary.add(key, value, ttl), lambda: self._fallback.add(key, value, ttl)
         )
 
-    async def delete(self, key: str) -> None:
-        await self._fallback.delete(key)
-        await self._either(lambda: self._primary.delete(key), _nothing)
-
-    async def incr(self, key: str, ttl: float) -> int:
-        return await self._either(
-            lambda: self._primary.incr(key, ttl), lambda: self._fallback.incr(key, ttl)
-        )
-
     async def take(self, key: str, *, tokens: int, limit: int, window: float, now: float) -> bool:
         return await self._either(
             lambda: self._primary.take(key, tokens=tokens, limit=limit, window=window, now=now),
@@ -286,7 +247,3 @@ class ResilientStore:
         if health == "ok":
             self._recovered()
         return health
-
-
-async def _nothing() -> None:
-    return None

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 import pytest
 import redis.asyncio as redis
 
@@ -20,14 +22,13 @@ async def test_add_is_first_writer_wins(store: Store) -> None:
     assert await store.add("docsbot:seen:e2", "1", 60) is True
 
 
-async def test_delete_removes(store: Store) -> None:
-    await store.set("docsbot:k", "v", 60)
-    await store.delete("docsbot:k")
-    assert await store.get("docsbot:k") is None
+async def test_take_fills_a_sliding_window_up_to_its_limit(store: Store) -> None:
+    def take(now: float) -> Awaitable[bool]:
+        return store.take("docsbot:rate:x", tokens=1, limit=2, window=60, now=now)
 
-
-async def test_incr_counts_from_one(store: Store) -> None:
-    assert [await store.incr("docsbot:rate:x", 60) for _ in range(3)] == [1, 2, 3]
+    assert [await take(100.0), await take(100.0), await take(100.0)] == [True, True, False]
+    assert await take(160.0) is True  # the first two left the window
+    assert await store.take("docsbot:rate:x", tokens=2, limit=2, window=60, now=160.0) is False
 
 
 async def test_redis_values_carry_their_ttl(redis_url: str, redis_key_prefix: str) -> None:
@@ -36,8 +37,7 @@ async def test_redis_values_carry_their_ttl(redis_url: str, redis_key_prefix: st
     try:
         await store.set("docsbot:a", "v", 30)
         await store.add("docsbot:b", "v", 600)
-        await store.incr("docsbot:c", 60)
-        await store.incr("docsbot:c", 60)
+        await store.take("docsbot:c", tokens=1, limit=5, window=60, now=1.0)
         ttls = [await client.pttl(redis_key_prefix + k) for k in ("docsbot:a", "docsbot:b")]
         assert 29_000 < ttls[0] <= 30_000 and 599_000 < ttls[1] <= 600_000
         assert 59_000 < await client.pttl(redis_key_prefix + "docsbot:c") <= 60_000
@@ -49,12 +49,13 @@ async def test_memory_store_expires_by_its_clock() -> None:
     clock = FakeClock(0.0)
     store = MemoryStore(clock=clock)
     await store.set("k", "v", 10)
-    assert await store.incr("n", 10) == 1
+    assert await store.add("n", "1", 10) is True
     clock.now = 9.9
     assert await store.get("k") == "v"
+    assert await store.add("n", "1", 10) is False
     clock.now = 10.0
     assert await store.get("k") is None
-    assert await store.incr("n", 10) == 1
+    assert await store.add("n", "1", 10) is True
 
 
 async def test_memory_store_stays_bounded() -> None:
@@ -81,7 +82,7 @@ async def test_resilient_store_survives_redis_going_down_and_coming_back(
         assert await store.health() == "down"
         assert await store.add("docsbot:seen:e1", "1", 60) is True  # served from memory
         assert await store.add("docsbot:seen:e1", "1", 60) is False
-        assert await store.incr("docsbot:rate:u", 60) == 1
+        assert await store.take("docsbot:rate:u", tokens=1, limit=1, window=60, now=0.0)
         warnings = [r for r in caplog.records if "redis unavailable" in r.getMessage()]
         assert len(warnings) == 1  # one warning per outage, not one per call
         redis_server.start()
