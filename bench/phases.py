@@ -35,7 +35,7 @@ from bench.probes import (
 from bench.system import Deadline, Usage, current_rss_mb, peak_rss_mb
 from bench.world import OutsideWorld
 from bot.errors import GitBookError
-from bot.gitbook import GitBookClient, make_http_client
+from bot.gitbook.client import GitBookClient, make_http_client
 from bot.models import AnswerSnapshot
 from bot.settings import GitBookSettings, Secret
 

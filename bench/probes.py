@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.config import AnswerShape
 from bench.fakes import Stamp, TimedGitBook, TimedSlack, answer_script, answer_text
-from bot.messages import PLACEHOLDER_TEXT, WRITING_TEXT
+from bot.slack.blocks import PLACEHOLDER_TEXT, WRITING_TEXT
 from tests.fakes.slack_api import visible_text
 
 NAN = math.nan

@@ -10,12 +10,12 @@ from collections.abc import Mapping, Sequence
 from contextlib import aclosing
 from typing import TextIO
 
-from bot.answers import checked_question
+from bot.answers.service import checked_question
 from bot.errors import ConfigError, GitBookError, QuestionError
-from bot.gitbook import GitBookClient, make_http_client
+from bot.gitbook.client import GitBookClient, make_http_client
+from bot.gitbook.directory import SiteDirectory
 from bot.models import AnswerSnapshot
 from bot.settings import GitBookSettings
-from bot.sources import SiteDirectory
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

@@ -9,20 +9,20 @@ import httpx
 import redis.asyncio as redis
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import AnswerService
-from bot.budget import EditBudget, retry_handlers
-from bot.cache import AnswerArchive, AnswerCache
-from bot.conversation import ThreadHistory
-from bot.doc_gaps import DocGaps
-from bot.feedback import FeedbackLog
-from bot.gitbook import GitBookClient
-from bot.guards import Deduplicator, UserRateLimit
-from bot.insights import Insights
-from bot.replies import Replies
+from bot.answers.cache import AnswerArchive, AnswerCache
+from bot.answers.history import ThreadHistory
+from bot.answers.service import AnswerService
+from bot.gitbook.client import GitBookClient
+from bot.gitbook.directory import SiteDirectory
+from bot.insights.events import Insights
+from bot.insights.feedback import FeedbackLog
+from bot.insights.gaps import DocGaps
 from bot.settings import Settings
-from bot.sources import SiteDirectory
+from bot.slack.delivery.budget import EditBudget, retry_handlers
+from bot.slack.delivery.streamer import Streamer
+from bot.slack.guards import Deduplicator, UserRateLimit
+from bot.slack.replies import Replies
 from bot.store import MemoryStore, RedisStore, ResilientStore, Store
-from bot.streamer import Streamer
 from bot.tasks import BackgroundTasks
 
 SLACK_RATE_LIMIT_RETRIES = 3

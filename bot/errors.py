@@ -15,7 +15,7 @@
     │   └── InsightsFormatError  an insights aggregate result we cannot read
     └── SlackDeliveryError     Slack refused a message the user needed to see
 
-Each error's ``user_message`` is what the asker is shown; one place (``bot.messages``)
+Each error's ``user_message`` is what the asker is shown; one place (``bot.slack.blocks``)
 turns it into Slack text.
 """
 

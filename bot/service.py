@@ -16,11 +16,11 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.app import create_app, verify_app_token, verify_bot_token
 from bot.deps import Deps, build_deps, make_slack_client
-from bot.digest import WeeklyDigest, weekly_digest
-from bot.gitbook import make_http_client
-from bot.insights_service import Clock, utc_now
+from bot.gitbook.client import make_http_client
+from bot.insights.digest import WeeklyDigest, weekly_digest
+from bot.insights.service import Clock, utc_now
 from bot.settings import Settings
-from bot.web import build_web_app
+from bot.slack.web import build_web_app
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import messages
 from bot.deps import Deps
 from bot.models import Asker, Question
-from bot.streamer import ReplyTarget
+from bot.slack import blocks as messages
+from bot.slack.delivery.streamer import ReplyTarget
 
 FOLLOWUP_PATTERN = re.compile(rf"^{messages.FOLLOWUP_ACTION}_\d+$")
 EXPIRED = "That answer is too old to refresh. Please ask the question again."

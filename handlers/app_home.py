@@ -7,13 +7,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.models.views import View
 
-from bot import insights_blocks
 from bot.deps import Deps
-from bot.doc_gaps import DocGaps
 from bot.errors import GitBookError
-from bot.insights_access import InsightsAccess
-from bot.insights_query import DEFAULT_SPAN
-from bot.insights_service import InsightsService
+from bot.insights import blocks as insights_blocks
+from bot.insights.access import InsightsAccess
+from bot.insights.gaps import DocGaps
+from bot.insights.query import DEFAULT_SPAN
+from bot.insights.service import InsightsService
 
 EVENT = "app_home_opened"
 

@@ -12,14 +12,14 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import insights_blocks
 from bot.deps import Deps
-from bot.doc_gaps import DocGaps
 from bot.errors import GitBookError, SlackDeliveryError
-from bot.insights_access import InsightsAccess
-from bot.insights_query import parse_span
-from bot.insights_service import InsightsService
-from bot.messages import SlackMessage
+from bot.insights import blocks as insights_blocks
+from bot.insights.access import InsightsAccess
+from bot.insights.gaps import DocGaps
+from bot.insights.query import parse_span
+from bot.insights.service import InsightsService
+from bot.slack.blocks import SlackMessage
 
 SUBCOMMAND = re.compile(r"^\s*insights(?:\s+(?P<span>\d+[a-z]*))?\s*$", re.IGNORECASE)
 

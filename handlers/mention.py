@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.deps import Deps
-from handlers.messages import answer_message, is_user_message
+from handlers.user_messages import answer_message, is_user_message
 
 EVENT = "app_mention"
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import messages
 from bot.deps import Deps
 from bot.models import Asker, Question
-from bot.slack_text import question_text
+from bot.slack import blocks as messages
+from bot.slack.inbound import question_text
 
 COMMAND = "/docs"  # the default; the deployed name comes from SLASH_COMMAND
 

@@ -18,9 +18,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.app import create_app
 from bot.deps import Deps, build_deps, make_slack_client
-from bot.gitbook import make_http_client
+from bot.gitbook.client import make_http_client
 from bot.settings import Settings
-from bot.web import EVENTS_PATH
+from bot.slack.web import EVENTS_PATH
 from handlers import app_home, direct_message, mention, slash_command
 from tests.e2e.harness import SIGNING_SECRET, TEAM, bot_env, event_callback
 from tests.e2e.harness import direct_message as dm_event

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.insights_service import Clock
+from bot.insights.service import Clock
 from bot.service import Service
 from bot.settings import Settings
 from tests.fakes.gitbook import FakeGitBook

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import redis.asyncio as redis
 
-from bot.doc_gaps import DocGaps, GapKind
-from bot.insights_service import start_of_week
+from bot.insights.gaps import DocGaps, GapKind
+from bot.insights.service import start_of_week
 from bot.store import RedisStore
 from tests.e2e.harness import RunningBot, mention, next_ts, running_bot
 from tests.fakes.gitbook import (

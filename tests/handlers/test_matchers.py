@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from handlers.direct_message import is_direct_message_from_person
-from handlers.messages import is_user_message
+from handlers.user_messages import is_user_message
 
 TS = "1700000000.000100"
 

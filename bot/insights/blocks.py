@@ -1,0 +1,202 @@
+"""The docs insights in Slack: the `/docs insights` reply, the App Home tab and the digest.
+
+Question texts are people's words: escaped and defanged for mrkdwn, cut to a line each, and
+only ever sent privately (ephemeral reply, a viewer's own Home tab) or to the digest channel.
+Limits: a section holds 3,000 characters, a header 150, a Home tab 100 blocks.
+"""
+
+from __future__ import annotations
+
+import math
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.errors import GitBookError, GitBookHTTPError, InsightsFormatError
+from bot.insights.report import TOP_SHOWN, InsightsReport
+from bot.slack.blocks import SlackMessage
+from bot.slack.markdown import escape_mrkdwn
+
+SECTION_LIMIT = 3000
+QUESTION_SHOWN_LIMIT = 150
+DIGEST_TOP = 5
+CONTEXT_LABELS = {"server": "Slack", "site": "Docs site", "embed": "Embedded", "mcp": "MCP"}
+SOURCE_NOTE = (
+    "Counts and origins: GitBook insights (`ask_question` events; questions asked in Slack are "
+    "recorded as server-side). No answer or 👎: the bot's own records."
+)
+REFUSAL = (
+    "Sorry, docs insights are only available to the docs team. If you need them, ask an admin "
+    "to add you (or one of your user groups) to `INSIGHTS_VIEWERS`."
+)
+
+
+def usage(command: str) -> str:
+    """How to ask for insights."""
+    return f"Usage: `{command} insights [7d|30d|3m]` (the last 7 days by default)."
+
+
+def failure_text(error: GitBookError) -> str:
+    """What went wrong, for people: never a stack trace, always what to do next."""
+    return "⚠️ " + _failure_reason(error)
+
+
+def _failure_reason(error: GitBookError) -> str:
+    status = error.status_code if isinstance(error, GitBookHTTPError) else None
+    if status in (401, 403):
+        return (
+            f"I couldn't read the docs insights: GitBook refused the bot's token (HTTP {status})."
+            " An admin needs to give the bot a GitBook token that can read this site's insights."
+        )
+    if status == 404:
+        return (
+            "I couldn't read the docs insights: GitBook did not find the site (HTTP 404). "
+            "An admin needs to check `GITBOOK_ORGANIZATION_ID` and `GITBOOK_SITE_ID`."
+        )
+    if status == 429:
+        return "GitBook is rate limiting the bot right now. Please try again in a minute."
+    if isinstance(error, InsightsFormatError):
+        return "GitBook answered the insights query in an unexpected format. Please try later."
+    return "I couldn't load the docs insights from GitBook right now. Please try again later."
+
+
+def report_message(report: InsightsReport) -> SlackMessage:
+    """The private reply to `/docs insights`."""
+    blocks = report_blocks(report, title=f"📊 Docs questions · {report.label}")
+    return _message(_fallback(report), blocks)
+
+
+def digest_message(report: InsightsReport) -> SlackMessage:
+    """The weekly digest: short, no chart."""
+    title = f"🗓️ Weekly docs digest · {report.label}"
+    return _message(
+        _fallback(report), report_blocks(report, title=title, chart=False, top=DIGEST_TOP)
+    )
+
+
+def digest_failure_message(error: GitBookError) -> SlackMessage:
+    """Posted instead of the digest when GitBook fails, so the team knows why it is missing."""
+    text = "The weekly docs digest could not be built. " + _failure_reason(error)
+    return _message(text, [_section(f"⚠️ {text}")])
+
+
+def notice(text: str) -> SlackMessage:
+    """A one-line private reply (refusal, usage, failure)."""
+    return _message(text, [_section(escape_mrkdwn(text))])
+
+
+def home_view(report: InsightsReport, command: str) -> View:
+    """A viewer's Home tab: the last 7 days, and how to see more."""
+    hint = f"Only you see these figures. Longer ranges: `{command} insights 30d` or `3m`."
+    blocks = report_blocks(report, title=f"📊 Docs questions · {report.label}")
+    return View(type="home", blocks=[*blocks, _context(hint)])
+
+
+def home_failure_view(error: GitBookError) -> View:
+    """A viewer's Home tab when GitBook fails."""
+    return View(
+        type="home", blocks=[HeaderBlock(text="📊 Docs questions"), _section(failure_text(error))]
+    )
+
+
+def not_available_view(command: str) -> View:
+    """Everyone else's Home tab: how to ask, and that insights are not for them."""
+    intro = (
+        "👋 I answer questions from the docs: mention me in a channel, send me a direct "
+        f"message, or use `{command} your question`."
+    )
+    return View(
+        type="home", blocks=[_section(intro), _context("Docs insights are not available to you.")]
+    )
+
+
+def report_blocks(
+    report: InsightsReport, *, title: str, chart: bool = True, top: int = TOP_SHOWN
+) -> list[Block]:
+    """Header, summary, chart, top questions, unanswered and 👎, and where figures come from."""
+    header = HeaderBlock(text=title[:150])
+    if report.is_empty:
+        return [
+            header,
+            _section(f"No questions were asked in the {report.label}: nothing to show yet."),
+        ]
+    blocks: list[Block] = [header, _section(_summary(report))]
+    if chart:
+        per = "week" if report.weekly else "day"
+        blocks.append(_section(f"*Questions per {per}*\n```\n{report.chart()}\n```"))
+    questions = [
+        f"{i}. {_question(q.question)} — {q.count}" for i, q in enumerate(report.top[:top], 1)
+    ]
+    blocks.append(_section(_listing("*Top questions*", questions, "_No question texts recorded._")))
+    gaps = [
+        f"• {_question(g.question)} — {_gap_counts(g.no_answer, g.not_helpful)}"
+        for g in report.gaps[:top]
+    ]
+    blocks.append(_section(_listing("*No answer or 👎*", gaps, "_None in this range._")))
+    return [*blocks, _context(SOURCE_NOTE)]
+
+
+def _summary(report: InsightsReport) -> str:
+    total = report.total
+    text = f"*{total}* question{'s' if total != 1 else ''} asked"
+    shares = [f"{CONTEXT_LABELS.get(c, c)} {_percent(n, total)}" for c, n in report.contexts]
+    if shares:
+        text += " · " + " · ".join(escape_mrkdwn(s) for s in shares)
+    if report.previous_total is not None:
+        text += "\n" + _trend(total, report.previous_total)
+    return text
+
+
+def _trend(now: int, before: int) -> str:
+    if before == 0:
+        return f"The week before: none, so no trend yet ({now} this week)."
+    change = round((now - before) / before * 100)
+    arrow = "▲" if change > 0 else "▼" if change < 0 else "="
+    return f"{arrow} {abs(change)}% vs the week before ({before})"
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{math.floor(part * 100 / whole + 0.5)}%" if whole else "0%"  # half up: 62.5 → 63
+
+
+def _gap_counts(no_answer: int, not_helpful: int) -> str:
+    parts = [f"no answer ×{no_answer}"] if no_answer else []
+    return ", ".join(parts + ([f"👎 ×{not_helpful}"] if not_helpful else []))
+
+
+def _question(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > QUESTION_SHOWN_LIMIT:
+        text = text[: QUESTION_SHOWN_LIMIT - 1] + "…"
+    return escape_mrkdwn(text)
+
+
+def _listing(title: str, lines: list[str], empty: str) -> str:
+    text = title
+    for line in lines or [empty]:
+        if len(text) + 1 + len(line) > SECTION_LIMIT:
+            break
+        text += "\n" + line
+    return text
+
+
+def _fallback(report: InsightsReport) -> str:
+    return f"Docs questions, {report.label}: {report.total} asked"
+
+
+def _section(mrkdwn: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=mrkdwn[:SECTION_LIMIT]))
+
+
+def _context(mrkdwn: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=mrkdwn[:3000])])
+
+
+def _message(text: str, blocks: list[Block]) -> SlackMessage:
+    return SlackMessage(text=text, blocks=[b.to_dict() for b in blocks])
