@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.config import AnswerShape
 from bench.fakes import Stamp, TimedGitBook, TimedSlack, answer_script, answer_text
-from bot.slack.blocks import PLACEHOLDER_TEXT, WRITING_TEXT
+from bot.notices import PLACEHOLDER, WRITING
 from tests.fakes.slack_api import visible_text
 
 NAN = math.nan
@@ -109,7 +109,7 @@ class Observer:
             return
         if probe.marker in text and math.isnan(probe.t_first_text):
             probe.t_first_text = stamp.at
-        if final and probe.answer in text and WRITING_TEXT not in text:
+        if final and probe.answer in text and WRITING not in text:
             probe.t_final = stamp.at
             self._pending -= 1
 
@@ -154,7 +154,7 @@ def check_complete(slack: TimedSlack, probes: list[Probe]) -> None:
 
 
 def _unfinished(text: str) -> bool:
-    return any(mark in text for mark in (PLACEHOLDER_TEXT, WRITING_TEXT, "(still streaming)"))
+    return any(mark in text for mark in (PLACEHOLDER, WRITING, "(still streaming)"))
 
 
 def limited_channels(slack: TimedSlack) -> Counter[str]:

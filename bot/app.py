@@ -11,20 +11,21 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.middleware.authorization.async_single_team_authorization import (
     AsyncSingleTeamAuthorization,
 )
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.deps import Deps
-from bot.errors import SlackDeliveryError, StartupError
+from bot.errors import StartupError
 from bot.logs import bind_request_id
 from bot.settings import Settings
+from bot.slack.boundary import on_listener_error, request_kind
 from handlers import register_all
 
 logger = logging.getLogger(__name__)
 
+NOTICES_WITHOUT_LISTENER = frozenset({"app_rate_limited"})
 TOKEN_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 )
@@ -41,7 +42,7 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
     )
     app.middleware(_tag_request)
     register_all(app, deps)
-    app.error(_on_error)
+    app.error(on_listener_error)
     return app
 
 
@@ -66,7 +67,13 @@ async def _tag_request(
     """Give the request an id every log line of its work carries (listeners copy it)."""
     rid = body.get("event_id") or body.get("trigger_id")
     bind_request_id(str(rid) if rid else None)
-    logger.info("request %s", _kind(body))
+    kind = request_kind(body)
+    logger.info("request %s", kind)
+    if kind in NOTICES_WITHOUT_LISTENER:
+        # Not an event for a listener (docs/slack.md §7): answer 200 so Slack keeps the app's
+        # subscriptions, exactly when it is throttling us.
+        logger.warning("Slack says: %s", kind)
+        return BoltResponse(status=200, body="")
     await next()
     return resp
 
@@ -90,17 +97,3 @@ async def _check_token(
     except (SlackClientError, aiohttp.ClientError, OSError) as exc:
         logger.warning("Slack unreachable at start-up (%s); carrying on", exc)
     return None
-
-
-async def _on_error(error: Exception, body: dict[str, Any], request: AsyncBoltRequest) -> None:
-    """Log every failure that reached Bolt, with what it was about (never the payload)."""
-    kind = _kind(body)
-    if isinstance(error, SlackDeliveryError):
-        logger.error("cannot reply (%s) in channel %s: %s", kind, error.channel, error.error)
-        return
-    logger.error("unhandled failure in %s", kind, exc_info=error)
-
-
-def _kind(body: dict[str, Any]) -> str:
-    """What a Slack request is, for logs: its type, or "command" for a slash command."""
-    return str(body.get("type") or ("command" if "command" in body else "unknown"))

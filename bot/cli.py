@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import aclosing
 from typing import TextIO
 
+from bot import notices
 from bot.answers.service import checked_question
 from bot.errors import ConfigError, GitBookError, QuestionError
 from bot.gitbook.client import GitBookClient, make_http_client
@@ -42,14 +43,14 @@ def run(argv: Sequence[str], environ: Mapping[str, str], out: TextIO = sys.stdou
     except ConfigError as exc:
         return _fail(f"configuration error: {exc}", EXIT_ERROR)
     except QuestionError as exc:
-        return _fail(exc.user_message, EXIT_USAGE)
+        return _fail(notices.for_error(exc), EXIT_USAGE)
     level = environ.get("LOG_LEVEL", "WARNING").upper()
     known = level in logging.getLevelNamesMapping()
     logging.basicConfig(level=level if known else "WARNING", stream=sys.stderr)
     try:
         asyncio.run(_ask(settings, question, out))
     except GitBookError as exc:
-        return _fail(f"{exc.user_message} ({exc})", EXIT_ERROR)
+        return _fail(f"{notices.for_error(exc)} ({exc})", EXIT_ERROR)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     return 0
@@ -65,7 +66,7 @@ async def _ask(settings: GitBookSettings, question: str, out: TextIO) -> None:
         gitbook = GitBookClient(http, settings)
         last = await _stream(gitbook, question, out)
         if not (last and last.markdown):
-            out.write("No answer found in the docs.\n")
+            out.write(notices.NO_ANSWER_CLI + "\n")
         sources = await SiteDirectory(gitbook).resolve_sources(last.sources if last else ())
         if sources:
             out.write("\nSources:\n" + "".join(f"- {s.title}: {s.url}\n" for s in sources))

@@ -14,9 +14,12 @@ from bot.answers.history import ThreadHistory
 from bot.answers.service import AnswerService
 from bot.gitbook.client import GitBookClient
 from bot.gitbook.directory import SiteDirectory
+from bot.insights.access import InsightsAccess
+from bot.insights.digest import WeeklyDigest
 from bot.insights.events import Insights
 from bot.insights.feedback import FeedbackLog
 from bot.insights.gaps import DocGaps
+from bot.insights.service import Clock, InsightsService, utc_now
 from bot.settings import Settings
 from bot.slack.delivery.budget import EditBudget, retry_handlers
 from bot.slack.delivery.streamer import Streamer
@@ -35,10 +38,12 @@ class Deps:
     settings: Settings
     slack: AsyncWebClient
     store: Store
-    gitbook: GitBookClient
     replies: Replies
     dedupe: Deduplicator
     feedback: FeedbackLog
+    insights: InsightsService
+    access: InsightsAccess
+    digest: WeeklyDigest | None
     tasks: BackgroundTasks
 
 
@@ -66,6 +71,7 @@ def build_deps(
     redis_client: redis.Redis | None,
     edit_interval: float = 1.0,
     key_prefix: str = "",
+    clock: Clock = utc_now,
 ) -> Deps:
     """Wire the answer path: GitBook client → answer service → streamer → Slack."""
     store = make_store(redis_client, key_prefix=key_prefix)
@@ -76,9 +82,8 @@ def build_deps(
     insights = Insights(gitbook, directory, tasks, hash_key=str(settings.insights_hash_key))
     cache = AnswerCache(store, site_id=settings.gitbook.site_id, ttl=settings.cache_ttl_seconds)
     history = ThreadHistory(store)
-    answers = AnswerService(
-        gitbook, directory, cache, archive, insights, history, tasks, gaps=DocGaps(store)
-    )
+    gaps = DocGaps(store)
+    answers = AnswerService(gitbook, directory, cache, archive, insights, history, tasks, gaps=gaps)
     budget = EditBudget(store)
     # 429s are waited out per Retry-After by slack-sdk, and remembered by the budget.
     slack.retry_handlers.extend(retry_handlers(budget, max_retry_count=SLACK_RATE_LIMIT_RETRIES))
@@ -87,6 +92,26 @@ def build_deps(
     replies = Replies(
         answers, streamer, archive, rate_limit, per_minute=settings.user_questions_per_minute
     )
+    report = InsightsService(gitbook, gaps, clock=clock)
     return Deps(
-        settings, slack, store, gitbook, replies, Deduplicator(store), FeedbackLog(store), tasks
+        settings=settings,
+        slack=slack,
+        store=store,
+        replies=replies,
+        dedupe=Deduplicator(store),
+        feedback=FeedbackLog(store, gaps),
+        insights=report,
+        access=InsightsAccess(slack, store, settings.insights_viewers),
+        digest=_digest(settings, report, slack, store, clock),
+        tasks=tasks,
     )
+
+
+def _digest(
+    settings: Settings, report: InsightsService, slack: AsyncWebClient, store: Store, clock: Clock
+) -> WeeklyDigest | None:
+    """The weekly digest for INSIGHTS_DIGEST_CHANNEL, or None when it is not set."""
+    channel = settings.insights_digest_channel
+    if channel is None:
+        return None
+    return WeeklyDigest(report, slack, store, channel, clock=clock)

@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.app import create_app, verify_app_token, verify_bot_token
 from bot.deps import Deps, build_deps, make_slack_client
 from bot.gitbook.client import make_http_client
-from bot.insights.digest import WeeklyDigest, weekly_digest
+from bot.insights.digest import WeeklyDigest
 from bot.insights.service import Clock, utc_now
 from bot.settings import Settings
 from bot.slack.web import build_web_app
@@ -54,7 +54,6 @@ class Service:
         self._socket_task: asyncio.Task[None] | None = None
         self.port = 0
         self.deps: Deps
-        self.digest: WeeklyDigest | None = None
 
     async def __aenter__(self) -> Service:
         try:
@@ -87,6 +86,7 @@ class Service:
             redis_client=redis_client,
             edit_interval=self._edit_interval,
             key_prefix=self._key_prefix,
+            clock=self._clock,
         )
         bolt = create_app(settings, self.deps)
         await verify_bot_token(bolt, self.deps.slack)
@@ -95,10 +95,14 @@ class Service:
             await self._connect_socket_mode(bolt)
         mode = "socket mode" if settings.socket_mode else "http"
         logger.info("ready: %s, port %d, store %s", mode, self.port, await self.deps.store.health())
-        self.digest = weekly_digest(self.deps, clock=self._clock)
         if self.digest is not None:
             self.digest.start()
             self._stack.push_async_callback(self.digest.stop)
+
+    @property
+    def digest(self) -> WeeklyDigest | None:
+        """The weekly digest loop, when INSIGHTS_DIGEST_CHANNEL is set."""
+        return self.deps.digest
 
     async def _connect_socket_mode(self, bolt: AsyncApp) -> None:
         app_token = str(self.settings.slack_app_token)

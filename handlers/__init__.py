@@ -1,11 +1,20 @@
-"""One module per Slack surface; ``register_all`` wires them in a visible order."""
+"""One module per Slack surface; ``register_all`` wires them in a visible order.
+
+Each module's listeners are module-level functions that take their collaborators first, bound
+with ``functools.partial`` in its ``register(app, deps)``: Bolt injects the rest by name.
+"""
 
 from __future__ import annotations
+
+import re
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
 from handlers import actions, app_home, direct_message, insights_command, mention, slash_command
+from handlers.user_messages import ignore
+
+ANY_EVENT = re.compile(r".*")
 
 
 def register_all(app: AsyncApp, deps: Deps) -> None:
@@ -16,3 +25,6 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     slash_command.register(app, deps)
     actions.register(app, deps)
     app_home.register(app, deps)
+    # Last: every other event type is acknowledged with 200, so Slack neither retries it nor
+    # counts it against the app's subscriptions.
+    app.event(ANY_EVENT)(ignore)

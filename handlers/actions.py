@@ -1,89 +1,177 @@
-"""Buttons under answers: follow-up questions, Refresh and Share."""
+"""Buttons under answers: follow-up questions, Refresh, Share and feedback.
+
+Each acts only for whom and where it was shown: Share for the asker of that private answer,
+Refresh on the bot's own reply that carries it, and any answer only in its own workspace.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.context.async_context import AsyncBoltContext
 
+from bot import notices
 from bot.deps import Deps
+from bot.insights.feedback import FeedbackLog
 from bot.models import Asker, Question
-from bot.slack import blocks as messages
+from bot.slack import blocks
 from bot.slack.delivery.streamer import ReplyTarget
+from bot.slack.replies import Replies
 
-FOLLOWUP_PATTERN = re.compile(rf"^{messages.FOLLOWUP_ACTION}_\d+$")
-EXPIRED = "That answer is too old to refresh. Please ask the question again."
-THANKS = "Thanks for the feedback! It helps the docs team improve the docs."
-ALREADY_RATED = "You already rated this answer."
+FOLLOWUP_PATTERN = re.compile(rf"^{blocks.FOLLOWUP_ACTION}_\d+$")
 
 
-def _value(body: dict[str, Any]) -> str:
-    return str(body["actions"][0].get("value") or "")
+@dataclass(frozen=True, slots=True)
+class Click:
+    """Who clicked which button, and where (from a block_actions payload)."""
+
+    team: str
+    user: str
+    channel: str
+    thread: str | None  # the clicked message's thread
+    message_ts: str | None  # the clicked message
+    private: bool  # the clicked message is ephemeral
+    action_id: str
+    value: str
+
+    @property
+    def asker(self) -> Asker:
+        """The clicker as the one asking."""
+        return Asker(self.team, self.user, conversation=f"{self.channel}:{self.thread}")
+
+    def target(self, *, in_thread: bool = True) -> ReplyTarget:
+        """Where a public reply to this click goes."""
+        thread = self.thread if in_thread else None
+        return ReplyTarget(self.channel, thread, self.team, user=self.user if in_thread else None)
 
 
-def _where(body: dict[str, Any]) -> tuple[str, str, str | None, bool]:
-    """Return (workspace, channel, thread ts of the clicked message, is ephemeral)."""
+def click_of(body: dict[str, Any]) -> Click | None:
+    """Read a click; None when the payload lacks who clicked or what."""
+    user = (body.get("user") or {}).get("id")
+    actions = body.get("actions") or [{}]
+    if not isinstance(user, str) or not actions[0].get("action_id"):
+        return None
     container = body.get("container") or {}
     message = body.get("message") or {}
-    team = str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id") or "")
-    channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
-    thread = message.get("thread_ts") or container.get("thread_ts") or container.get("message_ts")
-    return team, channel, thread, bool(container.get("is_ephemeral"))
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id") or ""
+    message_ts = container.get("message_ts") or message.get("ts")
+    thread = message.get("thread_ts") or container.get("thread_ts") or message_ts
+    return Click(
+        team=str(team),
+        user=user,
+        channel=str(channel),
+        thread=str(thread) if thread else None,
+        message_ts=str(message_ts) if message_ts else None,
+        private=bool(container.get("is_ephemeral")),
+        action_id=str(actions[0]["action_id"]),
+        value=str(actions[0].get("value") or ""),
+    )
 
 
-def _asker(body: dict[str, Any], team: str, channel: str, thread: str | None) -> Asker:
-    return Asker(workspace=team, user=str(body["user"]["id"]), conversation=f"{channel}:{thread}")
+def carries_button(body: dict[str, Any], context: AsyncBoltContext, click: Click) -> bool:
+    """The clicked message is the bot's own and shows this very button."""
+    message = body.get("message") or {}
+    own = message.get("user") == context.bot_user_id or (
+        context.bot_id is not None and message.get("bot_id") == context.bot_id
+    )
+    buttons = (
+        element
+        for block in message.get("blocks") or []
+        for element in block.get("elements") or []
+        if isinstance(element, dict)
+    )
+    shown = any(
+        b.get("action_id") == click.action_id and b.get("value") == click.value for b in buttons
+    )
+    return own and shown
+
+
+async def _tell(respond: AsyncRespond, text: str) -> None:
+    await respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+async def on_followup(
+    replies: Replies, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond
+) -> None:
+    """Ask a suggested follow-up in the same thread (privately under a private answer)."""
+    await ack()
+    click = click_of(body)
+    if click is None:
+        return
+    question = Question(text=click.value, asker=click.asker)
+    if click.private:
+        await replies.privately(question, respond)
+        return
+    await replies.in_thread(question, click.target())
+
+
+async def on_refresh(
+    replies: Replies,
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    """Ask again, bypassing the cache, and rewrite the same reply."""
+    await ack()
+    click = click_of(body)
+    if click is None:
+        return
+    text = await replies.question_of(click.team, click.value)
+    if text is None:
+        await _tell(respond, notices.REFRESH_EXPIRED)
+        return
+    question = Question(text=text, asker=click.asker, refresh=True)
+    if click.private:
+        await replies.privately(question, respond, replace=True)
+        return
+    if not carries_button(body, context, click) or click.message_ts is None:
+        await _tell(respond, notices.REFRESH_EXPIRED)
+        return
+    await replies.in_thread(question, click.target(), existing_ts=click.message_ts)
+
+
+async def on_share(
+    replies: Replies, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond
+) -> None:
+    """Post a private answer at the top level of the channel, for its asker only."""
+    await ack()
+    click = click_of(body)
+    if click is None:
+        return
+    await replies.share(click.value, click.target(in_thread=False), click.user, respond)
+
+
+async def on_feedback(
+    replies: Replies,
+    feedback: FeedbackLog,
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+) -> None:
+    """Record 👍/👎 once per person and answer."""
+    await ack()
+    click = click_of(body)
+    if click is None:
+        return
+    first = await feedback.record(
+        answer_id=click.value,
+        rater=click.user,
+        helpful=click.action_id == blocks.HELPFUL_ACTION,
+        question=await replies.question_of(click.team, click.value),
+    )
+    await _tell(respond, notices.FEEDBACK_THANKS if first else notices.FEEDBACK_ALREADY)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     """Register the button handlers."""
-
-    async def on_followup(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        team, channel, thread, private = _where(body)
-        question = Question(text=_value(body), asker=_asker(body, team, channel, thread))
-        if private:
-            await deps.replies.privately(question, respond)
-            return
-        target = ReplyTarget(channel, thread, team, user=question.asker.user)
-        await deps.replies.in_thread(question, target)
-
-    async def on_refresh(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        team, channel, thread, private = _where(body)
-        text = await deps.replies.question_of(_value(body))
-        if text is None:
-            await respond(text=EXPIRED, response_type="ephemeral", replace_original=False)
-            return
-        question = Question(text=text, asker=_asker(body, team, channel, thread), refresh=True)
-        if private:
-            await deps.replies.privately(question, respond, replace=True)
-            return
-        message_ts = str((body.get("container") or {}).get("message_ts"))
-        target = ReplyTarget(channel, thread, team, user=question.asker.user)
-        await deps.replies.in_thread(question, target, existing_ts=message_ts)
-
-    async def on_share(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        team, channel, _, _ = _where(body)
-        target = ReplyTarget(channel, None, team)
-        await deps.replies.share(_value(body), target, str(body["user"]["id"]), respond)
-
-    async def on_feedback(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        answer_id = _value(body)
-        first = await deps.feedback.record(
-            answer_id=answer_id,
-            rater=str(body["user"]["id"]),
-            helpful=body["actions"][0]["action_id"] == messages.HELPFUL_ACTION,
-            question=await deps.replies.question_of(answer_id),
-        )
-        text = THANKS if first else ALREADY_RATED
-        await respond(text=text, response_type="ephemeral", replace_original=False)
-
-    app.action(FOLLOWUP_PATTERN)(on_followup)
-    app.action(messages.HELPFUL_ACTION)(on_feedback)
-    app.action(messages.NOT_HELPFUL_ACTION)(on_feedback)
-    app.action(messages.REFRESH_ACTION)(on_refresh)
-    app.action(messages.SHARE_ACTION)(on_share)
+    app.action(FOLLOWUP_PATTERN)(partial(on_followup, deps.replies))
+    app.action(blocks.HELPFUL_ACTION)(partial(on_feedback, deps.replies, deps.feedback))
+    app.action(blocks.NOT_HELPFUL_ACTION)(partial(on_feedback, deps.replies, deps.feedback))
+    app.action(blocks.REFRESH_ACTION)(partial(on_refresh, deps.replies))
+    app.action(blocks.SHARE_ACTION)(partial(on_share, deps.replies))

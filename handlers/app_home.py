@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.errors import GitBookError
 from bot.insights import blocks as insights_blocks
 from bot.insights.access import InsightsAccess
-from bot.insights.gaps import DocGaps
 from bot.insights.query import DEFAULT_SPAN
 from bot.insights.service import InsightsService
+from handlers.user_messages import ignore
 
 EVENT = "app_home_opened"
 
@@ -23,27 +25,33 @@ async def is_home_tab(event: dict[str, Any]) -> bool:
     return event.get("tab") == "home"
 
 
+async def home_view(
+    access: InsightsAccess, insights: InsightsService, command: str, user: str
+) -> View:
+    """The user's own Home view: figures for viewers, how to ask for everyone else."""
+    if not await access.allows(user):
+        return insights_blocks.not_available_view(command)
+    try:
+        return insights_blocks.home_view(await insights.report(DEFAULT_SPAN), command)
+    except GitBookError as exc:
+        return insights_blocks.home_failure_view(exc)
+
+
+async def on_home_opened(
+    access: InsightsAccess,
+    insights: InsightsService,
+    command: str,
+    event: dict[str, Any],
+    client: AsyncWebClient,
+) -> None:
+    """Publish the view: views.publish shows it to this user only, so figures stay theirs."""
+    user = str(event["user"])
+    await client.views_publish(user_id=user, view=await home_view(access, insights, command, user))
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
     """Publish each user's own Home view when they open the tab."""
     command = deps.settings.slash_command
-    access = InsightsAccess(deps.slack, deps.store, deps.settings.insights_viewers)
-    insights = InsightsService(deps.gitbook, DocGaps(deps.store))
-
-    async def view_for(user: str) -> View:
-        if not await access.allows(user):
-            return insights_blocks.not_available_view(command)
-        try:
-            return insights_blocks.home_view(await insights.report(DEFAULT_SPAN), command)
-        except GitBookError as exc:
-            return insights_blocks.home_failure_view(exc)
-
-    async def on_home_opened(event: dict[str, Any]) -> None:
-        user = str(event["user"])
-        # views.publish shows this view to this user only: a viewer's figures stay theirs.
-        await deps.slack.views_publish(user_id=user, view=await view_for(user))
-
-    async def ignore_messages_tab(event: dict[str, Any]) -> None:
-        """Opening the Messages tab: nothing to publish."""
-
-    app.event(EVENT, matchers=[is_home_tab])(on_home_opened)
-    app.event(EVENT)(ignore_messages_tab)
+    listener = partial(on_home_opened, deps.access, deps.insights, command)
+    app.event(EVENT, matchers=[is_home_tab])(listener)
+    app.event(EVENT)(ignore)  # the Messages tab: nothing to publish

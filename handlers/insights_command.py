@@ -8,15 +8,16 @@ and everything else stays a question.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
+from bot import notices
 from bot.deps import Deps
 from bot.errors import GitBookError, SlackDeliveryError
 from bot.insights import blocks as insights_blocks
 from bot.insights.access import InsightsAccess
-from bot.insights.gaps import DocGaps
 from bot.insights.query import parse_span
 from bot.insights.service import InsightsService
 from bot.slack.blocks import SlackMessage
@@ -29,32 +30,42 @@ async def is_insights_request(command: dict[str, Any]) -> bool:
     return SUBCOMMAND.match(str(command.get("text") or "")) is not None
 
 
+async def insights_reply(
+    access: InsightsAccess, insights: InsightsService, name: str, command: dict[str, Any]
+) -> SlackMessage:
+    """The report for a viewer, or why there is none."""
+    if not await access.allows(str(command["user_id"])):
+        return insights_blocks.notice(notices.INSIGHTS_REFUSAL)
+    match = SUBCOMMAND.match(str(command.get("text") or ""))
+    span = parse_span(match.group("span") if match else None)
+    if span is None:
+        return insights_blocks.notice(notices.insights_usage(name))
+    try:
+        return insights_blocks.report_message(await insights.report(span))
+    except GitBookError as exc:
+        return insights_blocks.notice(insights_blocks.failure_text(exc))
+
+
+async def on_insights(
+    access: InsightsAccess,
+    insights: InsightsService,
+    name: str,
+    ack: AsyncAck,
+    command: dict[str, Any],
+    respond: AsyncRespond,
+) -> None:
+    """Acknowledge, then reply privately: question texts never go to the channel."""
+    await ack()
+    message = await insights_reply(access, insights, name, command)
+    response = await respond(
+        **message.as_kwargs(), response_type="ephemeral", replace_original=False
+    )
+    if response.status_code >= 300:  # respond() reports failures instead of raising
+        raise SlackDeliveryError("response_url", f"HTTP {response.status_code}")
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
     """Answer `/docs insights` (register before the question handler of the same command)."""
     name = deps.settings.slash_command
-    access = InsightsAccess(deps.slack, deps.store, deps.settings.insights_viewers)
-    insights = InsightsService(deps.gitbook, DocGaps(deps.store))
-
-    async def reply(command: dict[str, Any]) -> SlackMessage:
-        if not await access.allows(str(command["user_id"])):
-            return insights_blocks.notice(insights_blocks.REFUSAL)
-        match = SUBCOMMAND.match(str(command.get("text") or ""))
-        span = parse_span(match.group("span") if match else None)
-        if span is None:
-            return insights_blocks.notice(insights_blocks.usage(name))
-        try:
-            return insights_blocks.report_message(await insights.report(span))
-        except GitBookError as exc:
-            return insights_blocks.notice(insights_blocks.failure_text(exc))
-
-    async def on_insights(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        # Ephemeral only: question texts never go to the channel the command was typed in.
-        message = await reply(command)
-        response = await respond(
-            **message.as_kwargs(), response_type="ephemeral", replace_original=False
-        )
-        if response.status_code >= 300:  # respond() reports failures instead of raising
-            raise SlackDeliveryError("response_url", f"HTTP {response.status_code}")
-
-    app.command(name, matchers=[is_insights_request])(on_insights)
+    listener = partial(on_insights, deps.access, deps.insights, name)
+    app.command(name, matchers=[is_insights_request])(listener)

@@ -1,7 +1,8 @@
 """Recent answers, kept as versioned JSON under namespaced keys.
 
 The cache key is the site, the scope and the normalized question; the archive keeps
-every final answer by id for a day so buttons (Share, Refresh) can act on it later.
+every delivered answer by workspace and id for a day, with its asker, so buttons (Share,
+Refresh) can act on it later, and only for whom they were shown.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.models import Answer, Outcome, SourceLink
+from bot.models import Answer, Asker, Outcome, SourceLink
 from bot.store import Store
 
 logger = logging.getLogger(__name__)
@@ -52,23 +53,26 @@ def encode_answer(answer: Answer, *, created_at: float) -> str:
 def decode_answer(raw: str) -> tuple[Answer, float] | None:
     """Parse a stored answer and when it was made; None for another version or bad data."""
     try:
-        data: dict[str, Any] = json.loads(raw)
-        if data.get("v") != FORMAT_VERSION:
-            return None
-        answer = Answer(
-            question=data["question"],
-            outcome=Outcome(data["outcome"]),
-            markdown=data["markdown"],
-            sources=tuple(SourceLink(title=t, url=u) for t, u in data["sources"]),
-            followups=tuple(data["followups"]),
-            notice=data.get("notice"),
-            search_url=data.get("search_url"),
-            answer_id=data["id"],
-        )
-        return answer, float(data["created_at"])
+        return _answer_from(json.loads(raw))
     except (ValueError, KeyError, TypeError) as exc:
         logger.warning("ignoring an unreadable stored answer: %s", exc)
         return None
+
+
+def _answer_from(data: dict[str, Any]) -> tuple[Answer, float] | None:
+    if data.get("v") != FORMAT_VERSION:
+        return None
+    answer = Answer(
+        question=data["question"],
+        outcome=Outcome(data["outcome"]),
+        markdown=data["markdown"],
+        sources=tuple(SourceLink(title=t, url=u) for t, u in data["sources"]),
+        followups=tuple(data["followups"]),
+        notice=data.get("notice"),
+        search_url=data.get("search_url"),
+        answer_id=data["id"],
+    )
+    return answer, float(data["created_at"])
 
 
 class AnswerCache:
@@ -105,20 +109,45 @@ class AnswerCache:
             await self._store.set(self.key(answer.question), value, self._ttl)
 
 
+@dataclass(frozen=True, slots=True)
+class ArchivedAnswer:
+    """A delivered answer and who it was delivered to (buttons act only for them)."""
+
+    answer: Answer
+    asker: Asker
+
+
 class AnswerArchive:
-    """Every final answer by id, so a later button click can show or share it again."""
+    """Every delivered answer by workspace and id, so a later button click can use it again."""
 
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._clock = clock
 
-    async def save(self, answer: Answer) -> None:
-        """Keep answer for a day."""
-        value = encode_answer(answer, created_at=answer.cached_at or self._clock())
-        await self._store.set(f"docsbot:answer:{answer.answer_id}", value, ARCHIVE_TTL_SECONDS)
+    async def save(self, answer: Answer, asker: Asker) -> None:
+        """Keep answer, and who asked, for a day."""
+        data = json.loads(encode_answer(answer, created_at=answer.cached_at or self._clock()))
+        data["asker"] = [asker.workspace, asker.user, asker.conversation]
+        key = _archive_key(asker.workspace, answer.answer_id)
+        await self._store.set(key, json.dumps(data), ARCHIVE_TTL_SECONDS)
 
-    async def load(self, answer_id: str) -> Answer | None:
-        """Return the answer with that id, if it is still kept."""
-        raw = await self._store.get(f"docsbot:answer:{answer_id}")
-        decoded = decode_answer(raw) if raw else None
-        return decoded[0] if decoded else None
+    async def load(self, workspace: str, answer_id: str) -> ArchivedAnswer | None:
+        """Return the answer with that id delivered in workspace, if it is still kept."""
+        raw = await self._store.get(_archive_key(workspace, answer_id))
+        if raw is None:
+            return None
+        try:
+            data = json.loads(raw)
+            decoded = _answer_from(data)
+            team, user, conversation = data["asker"]
+        except (ValueError, KeyError, TypeError) as exc:
+            logger.warning("ignoring an unreadable archived answer: %s", exc)
+            return None
+        return (
+            None if decoded is None else ArchivedAnswer(decoded[0], Asker(team, user, conversation))
+        )
+
+
+def _archive_key(workspace: str, answer_id: str) -> str:
+    # Keyed by workspace: an answer id from one workspace means nothing in another.
+    return f"docsbot:answer:{workspace}:{answer_id}"

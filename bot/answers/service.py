@@ -14,6 +14,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, replace
 from urllib.parse import quote
 
+from bot import notices
 from bot.answers.cache import AnswerArchive, AnswerCache
 from bot.answers.flight import Flight
 from bot.answers.history import ThreadHistory
@@ -51,6 +52,11 @@ class _Attempt:
     @property
     def shown(self) -> bool:
         return self.last is not None and bool(self.last.markdown)
+
+
+def new_answer_id() -> str:
+    """A fresh, unguessable id for one delivered answer."""
+    return uuid.uuid4().hex[:20]
 
 
 class AnswerService:
@@ -91,7 +97,9 @@ class AnswerService:
                         break
                     yield update
         assert final is not None  # a flight ends with an answer or raises
-        await self._archive.save(final)
+        # Each delivery gets its own id: a cached or shared answer's buttons belong to its asker.
+        final = replace(final, answer_id=new_answer_id())
+        await self._archive.save(final, question.asker)
         await self._remember(question, final)
         if final.outcome is Outcome.NO_ANSWER and self._gaps is not None:
             await self._gaps.record(GapKind.NO_ANSWER, question.text)
@@ -178,8 +186,8 @@ class AnswerService:
             markdown=rewrite_links(markdown, self._directory.known_link),
             sources=await self._directory.resolve_sources(last.sources),
             followups=last.followups[:3],
-            notice=attempt.error.user_message if attempt.error else None,
-            answer_id=uuid.uuid4().hex[:20],
+            notice=notices.for_error(attempt.error) if attempt.error else None,
+            answer_id=new_answer_id(),
         )
         if answer.outcome is Outcome.NO_ANSWER:
             answer = replace(answer, search_url=await self._search_url(question.text))

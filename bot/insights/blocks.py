@@ -18,7 +18,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.errors import GitBookError, GitBookHTTPError, InsightsFormatError
+from bot import notices
+from bot.errors import GitBookError
 from bot.insights.report import TOP_SHOWN, InsightsReport
 from bot.slack.blocks import SlackMessage
 from bot.slack.markdown import escape_mrkdwn
@@ -27,54 +28,22 @@ SECTION_LIMIT = 3000
 QUESTION_SHOWN_LIMIT = 150
 DIGEST_TOP = 5
 CONTEXT_LABELS = {"server": "Slack", "site": "Docs site", "embed": "Embedded", "mcp": "MCP"}
-SOURCE_NOTE = (
-    "Counts and origins: GitBook insights (`ask_question` events; questions asked in Slack are "
-    "recorded as server-side). No answer or 👎: the bot's own records."
-)
-REFUSAL = (
-    "Sorry, docs insights are only available to the docs team. If you need them, ask an admin "
-    "to add you (or one of your user groups) to `INSIGHTS_VIEWERS`."
-)
-
-
-def usage(command: str) -> str:
-    """How to ask for insights."""
-    return f"Usage: `{command} insights [7d|30d|3m]` (the last 7 days by default)."
 
 
 def failure_text(error: GitBookError) -> str:
     """What went wrong, for people: never a stack trace, always what to do next."""
-    return "⚠️ " + _failure_reason(error)
-
-
-def _failure_reason(error: GitBookError) -> str:
-    status = error.status_code if isinstance(error, GitBookHTTPError) else None
-    if status in (401, 403):
-        return (
-            f"I couldn't read the docs insights: GitBook refused the bot's token (HTTP {status})."
-            " An admin needs to give the bot a GitBook token that can read this site's insights."
-        )
-    if status == 404:
-        return (
-            "I couldn't read the docs insights: GitBook did not find the site (HTTP 404). "
-            "An admin needs to check `GITBOOK_ORGANIZATION_ID` and `GITBOOK_SITE_ID`."
-        )
-    if status == 429:
-        return "GitBook is rate limiting the bot right now. Please try again in a minute."
-    if isinstance(error, InsightsFormatError):
-        return "GitBook answered the insights query in an unexpected format. Please try later."
-    return "I couldn't load the docs insights from GitBook right now. Please try again later."
+    return "⚠️ " + notices.insights_failure(error)
 
 
 def report_message(report: InsightsReport) -> SlackMessage:
     """The private reply to `/docs insights`."""
-    blocks = report_blocks(report, title=f"📊 Docs questions · {report.label}")
+    blocks = report_blocks(report, title=f"{notices.INSIGHTS_TITLE} · {report.label}")
     return _message(_fallback(report), blocks)
 
 
 def digest_message(report: InsightsReport) -> SlackMessage:
     """The weekly digest: short, no chart."""
-    title = f"🗓️ Weekly docs digest · {report.label}"
+    title = f"{notices.DIGEST_TITLE} · {report.label}"
     return _message(
         _fallback(report), report_blocks(report, title=title, chart=False, top=DIGEST_TOP)
     )
@@ -82,7 +51,7 @@ def digest_message(report: InsightsReport) -> SlackMessage:
 
 def digest_failure_message(error: GitBookError) -> SlackMessage:
     """Posted instead of the digest when GitBook fails, so the team knows why it is missing."""
-    text = "The weekly docs digest could not be built. " + _failure_reason(error)
+    text = notices.DIGEST_FAILED + notices.insights_failure(error)
     return _message(text, [_section(f"⚠️ {text}")])
 
 
@@ -93,27 +62,22 @@ def notice(text: str) -> SlackMessage:
 
 def home_view(report: InsightsReport, command: str) -> View:
     """A viewer's Home tab: the last 7 days, and how to see more."""
-    hint = f"Only you see these figures. Longer ranges: `{command} insights 30d` or `3m`."
-    blocks = report_blocks(report, title=f"📊 Docs questions · {report.label}")
-    return View(type="home", blocks=[*blocks, _context(hint)])
+    blocks = report_blocks(report, title=f"{notices.INSIGHTS_TITLE} · {report.label}")
+    return View(type="home", blocks=[*blocks, _context(notices.home_hint(command))])
 
 
 def home_failure_view(error: GitBookError) -> View:
     """A viewer's Home tab when GitBook fails."""
     return View(
-        type="home", blocks=[HeaderBlock(text="📊 Docs questions"), _section(failure_text(error))]
+        type="home",
+        blocks=[HeaderBlock(text=notices.INSIGHTS_TITLE), _section(failure_text(error))],
     )
 
 
 def not_available_view(command: str) -> View:
     """Everyone else's Home tab: how to ask, and that insights are not for them."""
-    intro = (
-        "👋 I answer questions from the docs: mention me in a channel, send me a direct "
-        f"message, or use `{command} your question`."
-    )
-    return View(
-        type="home", blocks=[_section(intro), _context("Docs insights are not available to you.")]
-    )
+    blocks = [_section(notices.home_intro(command)), _context(notices.INSIGHTS_NOT_AVAILABLE)]
+    return View(type="home", blocks=blocks)
 
 
 def report_blocks(
@@ -124,7 +88,7 @@ def report_blocks(
     if report.is_empty:
         return [
             header,
-            _section(f"No questions were asked in the {report.label}: nothing to show yet."),
+            _section(notices.insights_empty(report.label)),
         ]
     blocks: list[Block] = [header, _section(_summary(report))]
     if chart:
@@ -133,13 +97,15 @@ def report_blocks(
     questions = [
         f"{i}. {_question(q.question)} — {q.count}" for i, q in enumerate(report.top[:top], 1)
     ]
-    blocks.append(_section(_listing("*Top questions*", questions, "_No question texts recorded._")))
+    blocks.append(
+        _section(_listing(notices.TOP_QUESTIONS_HEADING, questions, notices.NO_QUESTION_TEXTS))
+    )
     gaps = [
         f"• {_question(g.question)} — {_gap_counts(g.no_answer, g.not_helpful)}"
         for g in report.gaps[:top]
     ]
-    blocks.append(_section(_listing("*No answer or 👎*", gaps, "_None in this range._")))
-    return [*blocks, _context(SOURCE_NOTE)]
+    blocks.append(_section(_listing(notices.GAPS_HEADING, gaps, notices.NO_GAPS)))
+    return [*blocks, _context(notices.INSIGHTS_SOURCE_NOTE)]
 
 
 def _summary(report: InsightsReport) -> str:

@@ -16,10 +16,8 @@ from datetime import datetime, timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.deps import Deps
 from bot.errors import GitBookError
 from bot.insights.blocks import digest_failure_message, digest_message
-from bot.insights.gaps import DocGaps
 from bot.insights.service import Clock, InsightsService, start_of_week, utc_now
 from bot.slack.blocks import SlackMessage
 from bot.store import Store
@@ -115,12 +113,3 @@ class WeeklyDigest:
         await self._slack.chat_postMessage(
             channel=self._channel, **message.as_kwargs(), unfurl_links=False, unfurl_media=False
         )
-
-
-def weekly_digest(deps: Deps, *, clock: Clock = utc_now) -> WeeklyDigest | None:
-    """The digest for INSIGHTS_DIGEST_CHANNEL, or None when it is not set."""
-    channel = deps.settings.insights_digest_channel
-    if channel is None:
-        return None
-    insights = InsightsService(deps.gitbook, DocGaps(deps.store), clock=clock)
-    return WeeklyDigest(insights, deps.slack, deps.store, channel, clock=clock)

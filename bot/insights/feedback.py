@@ -22,10 +22,10 @@ FEEDBACK_TTL_SECONDS = 30 * 24 * 3600
 class FeedbackLog:
     """Ratings by answer and user."""
 
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: Store, gaps: DocGaps, clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._clock = clock
-        self._gaps = DocGaps(store, clock)  # 👎 questions, for the docs team's insights
+        self._gaps = gaps  # 👎 questions, for the docs team's insights
 
     async def record(
         self, *, answer_id: str, rater: str, helpful: bool, question: str | None

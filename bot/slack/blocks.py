@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.errors import BotError
+from bot import notices
 from bot.models import Answer, Outcome
 from bot.slack.markdown import (
     defang,
@@ -40,11 +40,6 @@ REFRESH_ACTION = "docsbot_refresh"
 SHARE_ACTION = "docsbot_share"
 HELPFUL_ACTION = "docsbot_feedback_helpful"
 NOT_HELPFUL_ACTION = "docsbot_feedback_not_helpful"
-PLACEHOLDER_TEXT = "🔎 Searching the docs…"
-WRITING_TEXT = "✍️ Writing…"
-STATUS_TEXT = "is searching the docs…"
-GENERIC_ERROR = "Sorry, something went wrong while answering. Please try again."
-RESTART_NOTICE = "The bot restarted before finishing this answer. Please try again."
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +67,14 @@ def notice(text: str) -> SlackMessage:
     return _message(text, [SectionBlock(text=MarkdownTextObject(text=text[:3000]))])
 
 
-def error_notice(error: BotError | None = None) -> SlackMessage:
-    """The message an asker sees for an error: the one place errors become text."""
-    return notice(error.user_message if error is not None else GENERIC_ERROR)
+def error_notice(error: BaseException | None = None) -> SlackMessage:
+    """The message an asker sees for an error (its words: ``notices.for_error``)."""
+    return notice(notices.for_error(error))
 
 
 def interrupted(shown_markdown: str | None, *, restarting: bool) -> SlackMessage:
     """A reply that stopped before its answer was complete (shutdown, or a bug)."""
-    text = RESTART_NOTICE if restarting else GENERIC_ERROR
+    text = notices.RESTARTED if restarting else notices.GENERIC_ERROR
     if not shown_markdown:
         return notice(text)
     body = draft(shown_markdown).blocks[0]["text"]
@@ -88,7 +83,7 @@ def interrupted(shown_markdown: str | None, *, restarting: bool) -> SlackMessage
 
 def placeholder() -> SlackMessage:
     """The reply posted at once, before GitBook has written anything."""
-    return _message(PLACEHOLDER_TEXT, [_context(PLACEHOLDER_TEXT)])
+    return _message(notices.PLACEHOLDER, [_context(notices.PLACEHOLDER)])
 
 
 def display_markdown(markdown: str, *, partial: bool) -> str:
@@ -100,8 +95,8 @@ def display_markdown(markdown: str, *, partial: bool) -> str:
 def draft(markdown: str) -> SlackMessage:
     """An intermediate edit: the answer so far, within one message's limits."""
     pieces = split_for_slack(display_markdown(markdown, partial=True), MARKDOWN_PIECE_LIMIT)
-    body = pieces[0] + ("\n\n…" if len(pieces) > 1 else "") if pieces else PLACEHOLDER_TEXT
-    return _message(body, [MarkdownBlock(text=body), _context(WRITING_TEXT)])
+    body = pieces[0] + ("\n\n…" if len(pieces) > 1 else "") if pieces else notices.PLACEHOLDER
+    return _message(body, [MarkdownBlock(text=body), _context(notices.WRITING)])
 
 
 def format_age(seconds: float) -> str:
@@ -150,7 +145,8 @@ def streamed_final(answer: Answer, *, now: float | None = None) -> StreamedFinal
 
 def stopped_notice(*, restarting: bool) -> list[dict[str, Any]]:
     """The blocks that end a native stream cut short (shutdown, or a bug)."""
-    return [_context(f"⚠️ {RESTART_NOTICE if restarting else GENERIC_ERROR}").to_dict()]
+    text = notices.RESTARTED if restarting else notices.GENERIC_ERROR
+    return [_context(f"⚠️ {text}").to_dict()]
 
 
 def _answer_pieces(answer: Answer) -> list[str]:
@@ -161,9 +157,9 @@ def _answer_pieces(answer: Answer) -> list[str]:
 
 
 def _no_answer_text(answer: Answer) -> str:
-    text = "I couldn't find an answer to that in the docs."
+    text = notices.NO_ANSWER
     if answer.search_url:
-        text += f" You can [search the docs]({answer.search_url}) yourself."
+        text += notices.search_yourself(answer.search_url)
     return text
 
 
@@ -180,17 +176,19 @@ def _footer(
     if answer.sources:
         blocks.append(_sources_block(answer))
     if asked_by:
-        blocks.append(_context(f"Asked by <@{asked_by}>: {escape_mrkdwn(answer.question)}"))
+        blocks.append(_context(notices.asked_by(f"<@{asked_by}>", escape_mrkdwn(answer.question))))
     if answer.cached_at is not None:
         age = format_age((now if now is not None else time.time()) - answer.cached_at)
-        blocks.append(_context(f"🕘 Cached answer from {age}"))
+        blocks.append(_context(notices.cached_label(age)))
     blocks += _buttons(answer, private=private)
     return blocks
 
 
 def _sources_block(answer: Answer) -> SectionBlock:
     lines = [f"• {mrkdwn_link(s.url, s.title[:150])}" for s in answer.sources]
-    heading = "*Related pages*" if answer.outcome is Outcome.NO_ANSWER else "*Sources*"
+    heading = (
+        notices.RELATED_HEADING if answer.outcome is Outcome.NO_ANSWER else notices.SOURCES_HEADING
+    )
     return SectionBlock(text=MarkdownTextObject(text="\n".join([heading, *lines])[:3000]))
 
 
@@ -210,12 +208,12 @@ def _buttons(answer: Answer, *, private: bool) -> list[Block]:
         blocks.append(ActionsBlock(block_id="docsbot_followups", elements=followups))
     controls = []
     if answer.outcome is Outcome.ANSWERED:
-        controls.append(_button("👍 Helpful", HELPFUL_ACTION, answer.answer_id))
-        controls.append(_button("👎 Not helpful", NOT_HELPFUL_ACTION, answer.answer_id))
+        controls.append(_button(notices.HELPFUL_BUTTON, HELPFUL_ACTION, answer.answer_id))
+        controls.append(_button(notices.NOT_HELPFUL_BUTTON, NOT_HELPFUL_ACTION, answer.answer_id))
     if answer.cached_at is not None:
-        controls.append(_button("🔄 Refresh", REFRESH_ACTION, answer.answer_id))
+        controls.append(_button(notices.REFRESH_BUTTON, REFRESH_ACTION, answer.answer_id))
     if private:
-        controls.append(_button("Share in channel", SHARE_ACTION, answer.answer_id))
+        controls.append(_button(notices.SHARE_BUTTON, SHARE_ACTION, answer.answer_id))
     if controls:
         blocks.append(ActionsBlock(block_id="docsbot_controls", elements=controls))
     return blocks

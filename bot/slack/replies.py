@@ -15,10 +15,11 @@ from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot import notices
 from bot.answers.cache import AnswerArchive
 from bot.answers.service import AnswerService, checked_question
-from bot.errors import QuestionError, SlackDeliveryError
-from bot.models import Answer, AnswerUpdate, Question
+from bot.errors import QuestionError, ReplyClosed, SlackDeliveryError
+from bot.models import Answer, AnswerUpdate, Draft, Question
 from bot.slack import blocks as messages
 from bot.slack.blocks import SlackMessage
 from bot.slack.delivery.streamer import ReplyTarget, Streamer
@@ -27,20 +28,6 @@ from bot.slack.guards import UserRateLimit
 from bot.tasks import finish_or_cancel
 
 logger = logging.getLogger(__name__)
-
-EXPIRED = "That answer is no longer available to share. Please ask again."
-CANNOT_POST = (
-    "I can't post in this channel. Invite me with `/invite @docsbot` and try again, "
-    "or mention me in a channel I'm in."
-)
-
-
-def rate_limited(per_minute: int) -> str:
-    """The notice for a user over the per-user rate limit."""
-    return (
-        f"You're asking faster than I can look things up (limit: {per_minute} a minute). "
-        "Please try again shortly."
-    )
 
 
 class Replies:
@@ -68,7 +55,7 @@ class Replies:
         except QuestionError as exc:
             return messages.error_notice(exc)
         if not await self._rate_limit.allow(question.asker.workspace, question.asker.user):
-            return messages.notice(rate_limited(self._per_minute))
+            return messages.notice(notices.rate_limited(self._per_minute))
         return None
 
     async def in_thread(
@@ -86,8 +73,13 @@ class Replies:
                 except SlackDeliveryError as exc:
                     if exc.error in UNREACHABLE_CHANNEL:
                         # Tell the asker privately where Slack allows it; the boundary logs it.
-                        await self._streamer.whisper(target, question.asker.user, CANNOT_POST)
+                        await self._streamer.whisper(
+                            target, question.asker.user, notices.CANNOT_POST
+                        )
                     raise
+                except Exception as exc:
+                    # The streamer closed the reply with a notice; the boundary only logs.
+                    raise ReplyClosed("reply closed after a failure") from exc
 
     async def privately(
         self, question: Question, respond: AsyncRespond, *, replace: bool = False
@@ -99,31 +91,38 @@ class Replies:
             return
         with self._tracked():
             async with aclosing(self._answers.answer(question)) as updates:
-                final = await _final(updates)
+                final = await _final_or_closed(updates, respond, replace=replace)
         for index, message in enumerate(messages.answer_messages(final, private=True)):
             await _send(respond, message, replace=replace and index == 0)
 
     async def share(
         self, answer_id: str, target: ReplyTarget, user: str, respond: AsyncRespond
     ) -> None:
-        """Post a private answer publicly, crediting the asker, and remove the private copy."""
-        answer = await self._archive.load(answer_id)
-        if answer is None:
-            await _send(respond, messages.notice(EXPIRED))
+        """Post a private answer publicly, crediting the asker, and remove the private copy.
+
+        Only the person it was shown to may share it, in the workspace it was shown in.
+        """
+        archived = await self._archive.load(target.workspace, answer_id)
+        if archived is None:
+            await _send(respond, messages.notice(notices.SHARE_EXPIRED))
             return
+        if archived.asker.user != user:
+            await _send(respond, messages.notice(notices.NOT_YOURS))
+            return
+        public = replace(archived.answer, cached_at=None)
         try:
-            for message in messages.answer_messages(replace(answer, cached_at=None), asked_by=user):
+            for message in messages.answer_messages(public, asked_by=user):
                 await self._streamer.post(target, message)
         except SlackDeliveryError as exc:
             logger.warning("share refused in %s: %s", target.channel, exc.error)
-            await _send(respond, messages.notice(CANNOT_POST))
+            await _send(respond, messages.notice(notices.CANNOT_POST))
             return
         await respond(delete_original=True)
 
-    async def question_of(self, answer_id: str) -> str | None:
+    async def question_of(self, workspace: str, answer_id: str) -> str | None:
         """Return the question an archived answer answered, if it is still kept."""
-        answer = await self._archive.load(answer_id)
-        return answer.question if answer else None
+        archived = await self._archive.load(workspace, answer_id)
+        return archived.answer.question if archived else None
 
     def _tracked(self) -> _Tracked:
         return _Tracked(self._in_flight)
@@ -149,11 +148,28 @@ class _Tracked:
             self._registry.discard(self._task)
 
 
-async def _final(updates: AsyncGenerator[AnswerUpdate, None]) -> Answer:
-    async for update in updates:
-        if isinstance(update, Answer):
-            return update
-    raise RuntimeError("the answer stream ended without a final answer")
+async def _final_or_closed(
+    updates: AsyncGenerator[AnswerUpdate, None], respond: AsyncRespond, *, replace: bool
+) -> Answer:
+    """The final answer; cut short (shutdown, a failure), the asker gets what was written.
+
+    A private answer is one message sent at the end, so without this the last thing the
+    asker saw would stay "Searching the docs…".
+    """
+    latest: Draft | None = None
+    try:
+        async for update in updates:
+            if isinstance(update, Answer):
+                return update
+            latest = update
+        raise RuntimeError("the answer stream ended without a final answer")
+    except BaseException as exc:
+        shown = latest.markdown if latest else None
+        restarting = isinstance(exc, asyncio.CancelledError)
+        await _send(respond, messages.interrupted(shown, restarting=restarting), replace=replace)
+        if isinstance(exc, Exception):
+            raise ReplyClosed("private answer closed after a failure") from exc
+        raise
 
 
 async def _send(respond: AsyncRespond, message: SlackMessage, *, replace: bool = False) -> None:

@@ -166,7 +166,11 @@ class RunningBot:
     ) -> tuple[httpx.Response, str]:
         """Click a button (as found in a message's blocks); return response and response_url key."""
         key = f"act{next(_ids)}"
-        message: dict[str, Any] = {"type": "message", "ts": message_ts}
+        # The clicked message as Slack sends it: the bot's own, with its blocks.
+        message: dict[str, Any] = self.slack.as_delivered(channel, message_ts) or {
+            "type": "message",
+            "ts": message_ts,
+        }
         if thread_ts:
             message["thread_ts"] = thread_ts
         payload = {

@@ -335,7 +335,6 @@ IGNORED_EVENTS = [
             "message_deleted",
             "bot_message",
             "channel_join",
-            "thread_broadcast",
             "message_replied",
             "me_message",
         )

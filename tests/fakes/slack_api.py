@@ -380,6 +380,11 @@ class FakeSlack:
         """Every call that creates a reply message: `chat.postMessage` and `chat.startStream`."""
         return [c for c in self.calls if c.method in ("chat.postMessage", "chat.startStream")]
 
+    def as_delivered(self, channel: str, ts: str) -> JSON | None:
+        """A message as Slack puts it in a payload (e.g. a block_actions `message`), if any."""
+        message = self.messages.get((channel, ts))
+        return _wire(message) if message is not None else None
+
     def thread(self, channel: str, thread_ts: str) -> list[JSON]:
         """Visible messages of a thread (its parent too, if the bot posted it), in ts order."""
         found = [

@@ -44,7 +44,16 @@ CASES = [
         message(subtype="bot_message", bot_id=None), False, id="bot_message-without-bot_id"
     ),
     pytest.param(message(subtype="channel_join"), False, id="channel_join"),
-    pytest.param(message(subtype="thread_broadcast"), False, id="thread_broadcast"),
+    # "Also send to channel": Slack sends this instead of the plain reply (docs/slack.md §6).
+    pytest.param(
+        message(subtype="thread_broadcast", thread_ts="1699999999.000001"),
+        True,
+        id="thread_broadcast",
+    ),
+    # An edited mention re-delivered with the original ts: answered when first sent.
+    pytest.param(
+        message(edited={"user": "U0ASKER7", "ts": "1700000100.000000"}), False, id="edited"
+    ),
     pytest.param(message(subtype="me_message"), False, id="me_message"),
     pytest.param(message(bot_id="B0OTHER"), False, id="bot_id-without-subtype"),
     pytest.param(message(bot_id="BBOT", user="UBOT"), False, id="the-bots-own-message"),

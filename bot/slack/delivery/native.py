@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from slack_sdk.errors import SlackApiError
 
+from bot import notices
 from bot.errors import SlackDeliveryError
 from bot.models import Answer, AnswerUpdate
 from bot.slack import blocks as messages
@@ -87,7 +88,7 @@ class NativeReply:
     async def run(self, updates: AsyncIterator[AnswerUpdate]) -> Answer | None:
         """Deliver updates; return the final answer, or None if the asker pressed Stop."""
         writer, target = self._writer, self._target
-        await writer.set_status(target, messages.STATUS_TEXT)
+        await writer.set_status(target, notices.STATUS)
         writing = asyncio.create_task(self._write())
         try:
             final = await self._read(updates, writing)

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import notices
 from bot.models import Answer, AnswerUpdate
 from bot.slack import blocks as messages
 from bot.slack.blocks import SlackMessage
@@ -98,7 +99,7 @@ class Streamer:
         if plan is not None and not plan.streamed:
             return await self._deliver_once(target, updates)
         ts = existing_ts or await writer.post(target, messages.placeholder())
-        await writer.set_status(target, messages.STATUS_TEXT)
+        await writer.set_status(target, notices.STATUS)
         progress = Progress(reserved_edits=plan.reserved_edits if plan else 0)
         editor = asyncio.create_task(writer.edit_drafts(target, ts, progress))
         try:
@@ -121,7 +122,7 @@ class Streamer:
     ) -> Answer:
         # Under load: no placeholder and no edits, one post of the complete answer.
         writer = self._writer
-        await writer.set_status(target, messages.STATUS_TEXT)
+        await writer.set_status(target, notices.STATUS)
         try:
             final = await read_final(updates, Progress())
         except BaseException as exc:

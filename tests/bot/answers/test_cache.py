@@ -9,7 +9,7 @@ from bot.answers.cache import (
     encode_answer,
     normalize_question,
 )
-from bot.models import Answer, Outcome, SourceLink
+from bot.models import Answer, Asker, Outcome, SourceLink
 from bot.store import MemoryStore
 from tests.support import FakeClock
 
@@ -74,9 +74,12 @@ async def test_ttl_zero_turns_the_cache_off() -> None:
     assert await cache.get("How do I rotate a key?") is None
 
 
-async def test_archive_returns_answers_by_id() -> None:
+async def test_archive_returns_answers_by_workspace_and_id_with_their_asker() -> None:
     archive = AnswerArchive(MemoryStore())
-    await archive.save(_answer())
-    loaded = await archive.load("a1")
-    assert loaded is not None and loaded.question == "How do I rotate a key?"
-    assert await archive.load("missing") is None
+    asker = Asker("T1", "U1", "C1:1.0")
+    await archive.save(_answer(), asker)
+    loaded = await archive.load("T1", "a1")
+    assert loaded is not None and loaded.answer.question == "How do I rotate a key?"
+    assert loaded.asker == asker
+    assert await archive.load("T1", "missing") is None
+    assert await archive.load("T2", "a1") is None  # never served across workspaces

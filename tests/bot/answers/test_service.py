@@ -115,7 +115,7 @@ async def test_drafts_then_one_final_answer(rig: Rig) -> None:
     assert final.markdown == "To rotate a key, open Settings."
     assert final.followups == ("How do I revoke a key?",)
     assert final.notice is None and final.cached_at is None
-    assert await rig.archive.load(final.answer_id) is not None  # buttons can act on it later
+    assert await rig.archive.load("T1", final.answer_id) is not None  # buttons can act on it later
     assert len(rig.gitbook.ask_requests) == 1
 
 

@@ -72,7 +72,7 @@ def test_records_round_trip() -> None:
 async def test_a_thumbs_down_is_recorded_once_and_a_thumbs_up_never() -> None:
     store = MemoryStore()
     clock = FakeClock((NOON).timestamp())
-    feedback = FeedbackLog(store, clock)
+    feedback = FeedbackLog(store, DocGaps(store, clock), clock)
     await feedback.record(answer_id="a1", rater="U1", helpful=False, question="How do I export?")
     await feedback.record(answer_id="a1", rater="U1", helpful=False, question="How do I export?")
     await feedback.record(answer_id="a2", rater="U1", helpful=True, question="Where is SSO?")

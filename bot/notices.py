@@ -1,0 +1,184 @@
+"""Every sentence a person reads from the bot, and the one mapping from a failure to its message.
+
+Slack replies, private notices, button labels, the Home tab, the digest and the terminal CLI all
+take their words from here, so wording is changed (or translated) in one place. Layout (blocks,
+markup, limits) stays with the surfaces; this module holds words only and imports no Slack code.
+"""
+
+from __future__ import annotations
+
+from bot.errors import (
+    AskFormatError,
+    AskStreamError,
+    BotError,
+    EmptyQuestion,
+    GitBookConnectionError,
+    GitBookError,
+    GitBookHTTPError,
+    GitBookTimeout,
+    InsightsFormatError,
+    QuestionTooLong,
+)
+
+# --- while answering ------------------------------------------------------------------------
+PLACEHOLDER = "🔎 Searching the docs…"
+WRITING = "✍️ Writing…"
+STATUS = "is searching the docs…"  # the thread status: Slack shows "<bot name> is searching…"
+GENERIC_ERROR = "Sorry, something went wrong while answering. Please try again."
+RESTARTED = "The bot restarted before finishing this answer. Please try again."
+NO_ANSWER = "I couldn't find an answer to that in the docs."
+NO_ANSWER_CLI = "No answer found in the docs."
+
+
+def search_yourself(url: str) -> str:
+    """After "no answer": a Markdown link to the site's search."""
+    return f" You can [search the docs]({url}) yourself."
+
+
+def cached_label(age: str) -> str:
+    """Under a cached answer."""
+    return f"🕘 Cached answer from {age}"
+
+
+def asked_by(user_ref: str, question: str) -> str:
+    """Under a shared answer: who asked what (user_ref is a Slack mention)."""
+    return f"Asked by {user_ref}: {question}"
+
+
+SOURCES_HEADING = "*Sources*"
+RELATED_HEADING = "*Related pages*"
+HELPFUL_BUTTON = "👍 Helpful"
+NOT_HELPFUL_BUTTON = "👎 Not helpful"
+REFRESH_BUTTON = "🔄 Refresh"
+SHARE_BUTTON = "Share in channel"
+
+# --- refusals and button replies ------------------------------------------------------------
+SHARE_EXPIRED = "That answer is no longer available to share. Please ask again."
+REFRESH_EXPIRED = "That answer is too old to refresh. Please ask the question again."
+NOT_YOURS = "Only the person who asked can use that button."
+CANNOT_POST = (
+    "I can't post in this channel. Invite me with `/invite @docsbot` and try again, "
+    "or mention me in a channel I'm in."
+)
+FEEDBACK_THANKS = "Thanks for the feedback! It helps the docs team improve the docs."
+FEEDBACK_ALREADY = "You already rated this answer."
+
+
+def rate_limited(per_minute: int) -> str:
+    """For a person over the per-user question limit."""
+    return (
+        f"You're asking faster than I can look things up (limit: {per_minute} a minute). "
+        "Please try again shortly."
+    )
+
+
+def command_usage(command: str) -> str:
+    """Short help for an empty slash command."""
+    return f"Ask me anything about the docs: `{command} how do I rotate an API key?`"
+
+
+# --- the one mapping from a failure to what the asker reads -----------------------------------
+def for_error(error: BaseException | None) -> str:
+    """What the asker is told about error (a question refused, GitBook failing, a bug)."""
+    if isinstance(error, EmptyQuestion):
+        return "Ask me a question about the docs, for example: *How do I rotate an API key?*"
+    if isinstance(error, QuestionTooLong):
+        return (
+            f"That question is {error.length} characters long; the docs assistant accepts at "
+            f"most {error.limit}. Please shorten it and ask again."
+        )
+    if isinstance(error, GitBookError):
+        return _gitbook_failure(error)
+    if isinstance(error, BotError):
+        return "Something went wrong while answering."
+    return GENERIC_ERROR
+
+
+def _gitbook_failure(error: GitBookError) -> str:
+    if isinstance(error, GitBookHTTPError):
+        return _http_failure(error.status_code)
+    if isinstance(error, AskStreamError):
+        return "The docs assistant stopped with an error before finishing."
+    if isinstance(error, GitBookTimeout):
+        return "The docs assistant took too long to answer. Please try again."
+    if isinstance(error, GitBookConnectionError):
+        return "The connection to the docs assistant was lost before the answer finished."
+    if isinstance(error, AskFormatError):
+        return "The docs assistant answered in an unexpected format."
+    if isinstance(error, InsightsFormatError):
+        return "GitBook returned insights in an unexpected format."
+    return "The docs assistant ran into a problem."
+
+
+def _http_failure(status_code: int) -> str:
+    if status_code in (401, 403):
+        return "The docs assistant refused the bot's credentials; an admin must check the token."
+    if status_code == 404:
+        return "The docs site could not be found; an admin needs to check the bot's configuration."
+    if status_code == 429:
+        return "The docs assistant is busy right now (rate limited). Please try again in a minute."
+    if status_code >= 500:
+        return "The docs assistant is having trouble right now. Please try again in a moment."
+    return f"The docs assistant could not take that question (HTTP {status_code})."
+
+
+# --- docs insights (the docs team's report, Home tab, digest) --------------------------------
+INSIGHTS_REFUSAL = (
+    "Sorry, docs insights are only available to the docs team. If you need them, ask an admin "
+    "to add you (or one of your user groups) to `INSIGHTS_VIEWERS`."
+)
+INSIGHTS_SOURCE_NOTE = (
+    "Counts and origins: GitBook insights (`ask_question` events; questions asked in Slack are "
+    "recorded as server-side). No answer or 👎: the bot's own records."
+)
+INSIGHTS_NOT_AVAILABLE = "Docs insights are not available to you."
+INSIGHTS_TITLE = "📊 Docs questions"
+DIGEST_TITLE = "🗓️ Weekly docs digest"
+TOP_QUESTIONS_HEADING = "*Top questions*"
+NO_QUESTION_TEXTS = "_No question texts recorded._"
+GAPS_HEADING = "*No answer or 👎*"
+NO_GAPS = "_None in this range._"
+DIGEST_FAILED = "The weekly docs digest could not be built. "
+
+
+def insights_usage(command: str) -> str:
+    """How to ask for insights."""
+    return f"Usage: `{command} insights [7d|30d|3m]` (the last 7 days by default)."
+
+
+def home_intro(command: str) -> str:
+    """Everyone's Home tab: how to ask."""
+    return (
+        "👋 I answer questions from the docs: mention me in a channel, send me a direct "
+        f"message, or use `{command} your question`."
+    )
+
+
+def home_hint(command: str) -> str:
+    """Under a viewer's Home tab figures."""
+    return f"Only you see these figures. Longer ranges: `{command} insights 30d` or `3m`."
+
+
+def insights_empty(label: str) -> str:
+    """A range with no questions."""
+    return f"No questions were asked in the {label}: nothing to show yet."
+
+
+def insights_failure(error: GitBookError) -> str:
+    """Why the insights could not be read: never a stack trace, always what to do next."""
+    status = error.status_code if isinstance(error, GitBookHTTPError) else None
+    if status in (401, 403):
+        return (
+            f"I couldn't read the docs insights: GitBook refused the bot's token (HTTP {status})."
+            " An admin needs to give the bot a GitBook token that can read this site's insights."
+        )
+    if status == 404:
+        return (
+            "I couldn't read the docs insights: GitBook did not find the site (HTTP 404). "
+            "An admin needs to check `GITBOOK_ORGANIZATION_ID` and `GITBOOK_SITE_ID`."
+        )
+    if status == 429:
+        return "GitBook is rate limiting the bot right now. Please try again in a minute."
+    if isinstance(error, InsightsFormatError):
+        return "GitBook answered the insights query in an unexpected format. Please try later."
+    return "I couldn't load the docs insights from GitBook right now. Please try again later."
