@@ -213,6 +213,7 @@ async def running_bot(
     key_prefix: str = "",
     edit_interval: float = 0.02,
     clock: Clock | None = None,
+    shutdown_grace: float = 5.0,
     **env: str,
 ) -> AsyncIterator[RunningBot]:
     """Serve the real app against the fakes; shut it down gracefully afterwards."""
@@ -224,7 +225,7 @@ async def running_bot(
         host="127.0.0.1",
         edit_interval=edit_interval,
         key_prefix=key_prefix,
-        shutdown_grace=5.0,
+        shutdown_grace=shutdown_grace,
         clock=clock,
     )
     async with service, httpx.AsyncClient(timeout=10) as client:

@@ -23,9 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.service import Service
-from bot.settings import Settings
-from tests.e2e.harness import RunningBot, bot_env, direct_message, mention, running_bot
+from tests.e2e.harness import RunningBot, direct_message, mention, running_bot
 from tests.fakes.gitbook import (
     Close,
     Cut,
@@ -897,24 +895,13 @@ async def test_third_question_in_a_minute_gets_a_polite_refusal_and_no_ask(
 # --- 10. graceful shutdown -----------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def _service(
-    slack: FakeSlack, gitbook: FakeGitBook, *, shutdown_grace: float, stream_mode: str
-) -> AsyncIterator[RunningBot]:
-    """Like harness.running_bot, with a chosen shutdown grace."""
-    settings = Settings.from_env(bot_env(slack, gitbook, STREAM_MODE=stream_mode))
-    service = Service(settings, host="127.0.0.1", edit_interval=0.02, shutdown_grace=shutdown_grace)
-    async with service, httpx.AsyncClient(timeout=10) as client:
-        yield RunningBot(service, client, slack, gitbook)
-
-
 async def test_shutdown_closes_an_answer_in_flight_with_a_notice(
     fake_slack: FakeSlack, fake_gitbook: FakeGitBook, stream_mode: str
 ) -> None:
     fake_gitbook.script_ask([Snapshot(PARTIAL), WaitFor(asyncio.Event()), DoneEvent()])
     event = mention(_unique("how do I rotate a key?"))
-    async with _service(
-        fake_slack, fake_gitbook, shutdown_grace=0.2, stream_mode=stream_mode
+    async with running_bot(
+        fake_slack, fake_gitbook, shutdown_grace=0.2, STREAM_MODE=stream_mode
     ) as bot:
         await bot.event(event)
         await fake_slack.wait_until(_shows(fake_slack, event, PARTIAL_SHOWN))
@@ -931,8 +918,8 @@ async def test_shutdown_keeps_the_partial_answer_shown_so_far(
 ) -> None:
     fake_gitbook.script_ask([Snapshot(PARTIAL), WaitFor(asyncio.Event()), DoneEvent()])
     event = mention(_unique("how do I rotate a key?"))
-    async with _service(
-        fake_slack, fake_gitbook, shutdown_grace=0.2, stream_mode=stream_mode
+    async with running_bot(
+        fake_slack, fake_gitbook, shutdown_grace=0.2, STREAM_MODE=stream_mode
     ) as bot:
         await bot.event(event)
         await fake_slack.wait_until(_shows(fake_slack, event, PARTIAL_SHOWN))
@@ -958,8 +945,8 @@ async def test_shutdown_stops_taking_events_and_lets_an_answer_in_flight_finish(
     release = asyncio.Event()
     fake_gitbook.script_ask([Snapshot(PARTIAL), WaitFor(release), Snapshot(FULL), DoneEvent()])
     event = mention(_unique("how do I rotate a key?"))
-    async with _service(
-        fake_slack, fake_gitbook, shutdown_grace=5.0, stream_mode=stream_mode
+    async with running_bot(
+        fake_slack, fake_gitbook, shutdown_grace=5.0, STREAM_MODE=stream_mode
     ) as bot:
         await bot.event(event)
         await fake_slack.wait_until(_shows(fake_slack, event, PARTIAL_SHOWN))

@@ -378,6 +378,10 @@ class FakeGitBook:
 
     # scripting
 
+    def holds(self, event: asyncio.Event) -> bool:
+        """Whether an Ask stream has reached the `WaitFor(event)` step (all before it sent)."""
+        return event in self._held
+
     def script_ask(self, steps: Sequence[Step], question: str | None = None) -> None:
         """Script Ask answers: per question (reusable), or queued (one per request, FIFO)."""
         script = list(steps)
