@@ -419,12 +419,13 @@ async def test_ephemeral_delete_and_query_arguments(fake_slack: FakeSlack) -> No
 
     ephemeral = await client.chat_postEphemeral(channel="C1", user="U1", text="t", blocks=[actions])
     posted = await client.chat_postMessage(channel="C1", text="public")
-    await client.reactions_add(channel="C1", timestamp=posted["ts"], name="eyes")
+    fake_slack.usergroups["S1"] = ["U1"]
+    await client.usergroups_users_list(usergroup="S1")
     await client.chat_delete(channel="C1", ts=posted["ts"])
 
     assert fake_slack.ephemerals[0]["message_ts"] == ephemeral["message_ts"]
     assert [b["action_id"] for b in buttons(fake_slack.ephemerals[0])] == ["share"]
-    assert fake_slack.calls_to("reactions.add")[0].args["name"] == "eyes"  # sent as query params
+    assert fake_slack.calls_to("usergroups.users.list")[0].args["usergroup"] == "S1"  # as query
     assert fake_slack.messages == {} and fake_slack.deleted[0]["text"] == "public"
 
 

@@ -249,7 +249,6 @@ class FakeSlack:
         self.ephemerals: list[JSON] = []
         self.webhooks: list[Webhook] = []
         self.refusals: list[Refusal] = []
-        self.reactions: dict[tuple[str, str], set[str]] = {}
         self.usergroups: dict[str, list[str]] = {}  # user group id → member ids
         self.home_views: dict[str, JSON] = {}  # user id → the Home view last published
         self.count_429: Counter[str] = Counter()
@@ -485,9 +484,6 @@ class FakeSlack:
             "chat.startStream": self._start_stream,
             "chat.appendStream": self._append_stream,
             "chat.stopStream": self._stop_stream,
-            "reactions.add": self._reaction_add,
-            "reactions.remove": self._reaction_remove,
-            "conversations.info": self._conversation_info,
             "usergroups.users.list": self._usergroup_users,
             "views.publish": self._views_publish,
         }
@@ -633,34 +629,6 @@ class FakeSlack:
         message["markdown_text"] = (message["markdown_text"] or "") + _stream_text(args)
         message["streaming"] = False
         return {"ok": True, "channel": message["channel"], "ts": message["ts"]}
-
-    # reactions and conversations
-
-    def _reaction_add(self, args: JSON) -> JSON:
-        key = (str(args.get("channel")), str(args.get("timestamp")))
-        self.reactions.setdefault(key, set()).add(str(args.get("name")))
-        return {"ok": True}
-
-    def _reaction_remove(self, args: JSON) -> JSON:
-        key = (str(args.get("channel")), str(args.get("timestamp")))
-        self.reactions.get(key, set()).discard(str(args.get("name")))
-        return {"ok": True}
-
-    def _conversation_info(self, args: JSON) -> JSON:
-        channel = str(args.get("channel") or "")
-        if not channel:
-            raise _Refused("channel_not_found")
-        return {
-            "ok": True,
-            "channel": {
-                "id": channel,
-                "name": "general",
-                "is_channel": channel.startswith("C"),
-                "is_im": channel.startswith("D"),
-                "is_private": channel.startswith("G"),
-                "is_member": True,
-            },
-        }
 
     # user groups and App Home
 
