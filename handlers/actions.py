@@ -91,6 +91,12 @@ def carries_button(body: dict[str, Any], context: AsyncBoltContext, click: Click
     return own and shown
 
 
+async def _acknowledged_click(ack: AsyncAck, body: dict[str, Any]) -> Click | None:
+    """Acknowledge at once (Slack waits 3 s at most), then read the click."""
+    await ack()
+    return click_of(body)
+
+
 async def _tell(respond: AsyncRespond, text: str) -> None:
     await respond(text=text, response_type="ephemeral", replace_original=False)
 
@@ -99,8 +105,7 @@ async def on_followup(
     replies: Replies, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond
 ) -> None:
     """Ask a suggested follow-up in the same thread (privately under a private answer)."""
-    await ack()
-    click = click_of(body)
+    click = await _acknowledged_click(ack, body)
     if click is None:
         return
     question = Question(text=click.value, asker=click.asker)
@@ -118,8 +123,7 @@ async def on_refresh(
     context: AsyncBoltContext,
 ) -> None:
     """Ask again, bypassing the cache, and rewrite the same reply."""
-    await ack()
-    click = click_of(body)
+    click = await _acknowledged_click(ack, body)
     if click is None:
         return
     text = await replies.question_of(click.team, click.value)
@@ -140,8 +144,7 @@ async def on_share(
     replies: Replies, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond
 ) -> None:
     """Post a private answer at the top level of the channel, for its asker only."""
-    await ack()
-    click = click_of(body)
+    click = await _acknowledged_click(ack, body)
     if click is None:
         return
     await replies.share(click.value, click.target(in_thread=False), click.user, respond)
@@ -155,8 +158,7 @@ async def on_feedback(
     respond: AsyncRespond,
 ) -> None:
     """Record 👍/👎 once per person and answer."""
-    await ack()
-    click = click_of(body)
+    click = await _acknowledged_click(ack, body)
     if click is None:
         return
     first = await feedback.record(
