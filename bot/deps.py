@@ -20,7 +20,9 @@ from bot.insights.events import Insights
 from bot.insights.feedback import FeedbackLog
 from bot.insights.gaps import DocGaps
 from bot.insights.service import Clock, InsightsService, utc_now
+from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.slack.client import MeteredWebClient
 from bot.slack.delivery.budget import EditBudget, retry_handlers
 from bot.slack.delivery.streamer import Streamer
 from bot.slack.guards import Deduplicator, UserRateLimit
@@ -45,14 +47,18 @@ class Deps:
     access: InsightsAccess
     digest: WeeklyDigest | None
     tasks: BackgroundTasks
+    metrics: Metrics
 
 
 def make_slack_client(
-    settings: Settings, session: aiohttp.ClientSession | None = None
+    settings: Settings, session: aiohttp.ClientSession | None = None, *, metrics: Metrics
 ) -> AsyncWebClient:
-    """The Web API client (build_deps adds its rate-limit retry handler)."""
-    return AsyncWebClient(
-        token=str(settings.slack_bot_token), base_url=settings.slack_api_url, session=session
+    """The Web API client, counted in metrics (build_deps adds its rate-limit retry handler)."""
+    return MeteredWebClient(
+        token=str(settings.slack_bot_token),
+        base_url=settings.slack_api_url,
+        session=session,
+        metrics=metrics,
     )
 
 
@@ -72,6 +78,7 @@ def build_deps(
     edit_interval: float = 1.0,
     key_prefix: str = "",
     clock: Clock = utc_now,
+    metrics: Metrics,
 ) -> Deps:
     """Wire the answer path: GitBook client → answer service → streamer → Slack."""
     store = make_store(redis_client, key_prefix=key_prefix)
@@ -83,14 +90,21 @@ def build_deps(
     cache = AnswerCache(store, site_id=settings.gitbook.site_id, ttl=settings.cache_ttl_seconds)
     history = ThreadHistory(store)
     gaps = DocGaps(store)
-    answers = AnswerService(gitbook, directory, cache, archive, insights, history, tasks, gaps=gaps)
+    answers = AnswerService(
+        gitbook, directory, cache, archive, insights, history, tasks, gaps=gaps, metrics=metrics
+    )
     budget = EditBudget(store)
     # 429s are waited out per Retry-After by slack-sdk, and remembered by the budget.
     slack.retry_handlers.extend(retry_handlers(budget, max_retry_count=SLACK_RATE_LIMIT_RETRIES))
     streamer = Streamer(slack, budget, edit_interval=edit_interval, mode=settings.stream_mode)
     rate_limit = UserRateLimit(store, settings.user_questions_per_minute)
     replies = Replies(
-        answers, streamer, archive, rate_limit, per_minute=settings.user_questions_per_minute
+        answers,
+        streamer,
+        archive,
+        rate_limit,
+        per_minute=settings.user_questions_per_minute,
+        metrics=metrics,
     )
     report = InsightsService(gitbook, gaps, clock=clock)
     return Deps(
@@ -104,6 +118,7 @@ def build_deps(
         access=InsightsAccess(slack, store, settings.insights_viewers),
         digest=_digest(settings, report, slack, store, clock),
         tasks=tasks,
+        metrics=metrics,
     )
 
 

@@ -93,3 +93,4 @@ class Question:
     asker: Asker
     refresh: bool = False
     goal: str | None = None
+    surface: str = "unknown"  # where it was asked (mention, dm, command, button…), for metrics

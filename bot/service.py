@@ -19,6 +19,7 @@ from bot.deps import Deps, build_deps, make_slack_client
 from bot.gitbook.client import make_http_client
 from bot.insights.digest import WeeklyDigest
 from bot.insights.service import Clock, utc_now
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.web import build_web_app
 
@@ -79,14 +80,16 @@ class Service:
         http = await self._stack.enter_async_context(make_http_client(settings.gitbook))
         session = await self._stack.enter_async_context(aiohttp.ClientSession())
         redis_client = self._redis()
+        metrics = Metrics()
         self.deps = build_deps(
             settings,
             http=http,
-            slack=make_slack_client(settings, session),
+            slack=make_slack_client(settings, session, metrics=metrics),
             redis_client=redis_client,
             edit_interval=self._edit_interval,
             key_prefix=self._key_prefix,
             clock=self._clock,
+            metrics=metrics,
         )
         bolt = create_app(settings, self.deps)
         await verify_bot_token(bolt, self.deps.slack)
@@ -134,12 +137,24 @@ class Service:
         # In Socket Mode only /healthz is served; events arrive over the socket.
         events_app = None if self.settings.socket_mode else bolt
         secret = str(self.settings.slack_signing_secret or "")
-        runner = web.AppRunner(build_web_app(events_app, self.deps.store, secret), access_log=None)
+        web_app = build_web_app(
+            events_app, self.deps.store, secret, metrics=self.deps.metrics, ready=self.ready
+        )
+        runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
         self._site = web.TCPSite(runner, host=self._host, port=self.settings.port)
         await self._site.start()
         self.port = int(runner.addresses[0][1])
+
+    async def ready(self) -> bool:
+        """Whether events can be served: listening, and in Socket Mode, connected."""
+        if self._site is None:
+            return False
+        if self._socket is None:
+            return not self.settings.socket_mode
+        client = self._socket.client
+        return client is not None and await client.is_connected()
 
     async def shutdown(self) -> None:
         """Stop taking events, let answers in flight finish (or close them), flush insights."""

@@ -108,7 +108,7 @@ async def on_followup(
     click = await _acknowledged_click(ack, body)
     if click is None:
         return
-    question = Question(text=click.value, asker=click.asker)
+    question = Question(text=click.value, asker=click.asker, surface="followup")
     if click.private:
         await replies.privately(question, respond)
         return
@@ -130,7 +130,7 @@ async def on_refresh(
     if text is None:
         await _tell(respond, notices.REFRESH_EXPIRED)
         return
-    question = Question(text=text, asker=click.asker, refresh=True)
+    question = Question(text=text, asker=click.asker, refresh=True, surface="refresh")
     if click.private:
         await replies.privately(question, respond, replace=True)
         return

@@ -13,6 +13,7 @@ from bot.slack.guards import Deduplicator
 from bot.slack.replies import Replies
 from handlers.user_messages import answer_message, ignore, is_user_message
 
+SURFACE = "dm"
 EVENT = "message"
 MANIFEST_EVENT = "message.im"
 
@@ -30,7 +31,9 @@ async def on_direct_message(
     context: AsyncBoltContext,
 ) -> None:
     """Answer in the DM: at top level, or in the thread the question was asked in."""
-    await answer_message(replies, dedupe, body, context, thread_ts=event.get("thread_ts"))
+    await answer_message(
+        replies, dedupe, body, context, thread_ts=event.get("thread_ts"), surface=SURFACE
+    )
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

@@ -13,6 +13,7 @@ from bot.slack.guards import Deduplicator
 from bot.slack.replies import Replies
 from handlers.user_messages import answer_message, ignore, is_user_message
 
+SURFACE = "mention"
 EVENT = "app_mention"
 
 
@@ -30,7 +31,7 @@ async def on_mention(
 ) -> None:
     """Answer in the mention's thread (a new thread under the mention at top level)."""
     thread_ts = event.get("thread_ts") or event["ts"]
-    await answer_message(replies, dedupe, body, context, thread_ts=thread_ts)
+    await answer_message(replies, dedupe, body, context, thread_ts=thread_ts, surface=SURFACE)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

@@ -14,6 +14,7 @@ from bot.slack import blocks
 from bot.slack.inbound import question_text
 from bot.slack.replies import Replies
 
+SURFACE = "command"
 COMMAND = "/docs"  # the default; the deployed name comes from SLASH_COMMAND
 
 
@@ -28,7 +29,7 @@ async def on_command(
     await ack(text=notices.PLACEHOLDER)
     team, channel = str(command.get("team_id", "")), str(command.get("channel_id", ""))
     asker = Asker(workspace=team, user=str(command["user_id"]), conversation=f"{channel}:cmd")
-    await replies.privately(Question(text=text, asker=asker), respond)
+    await replies.privately(Question(text=text, asker=asker, surface=SURFACE), respond)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

@@ -55,6 +55,7 @@ async def answer_message(
     context: AsyncBoltContext,
     *,
     thread_ts: str | None,
+    surface: str,
 ) -> None:
     """Answer one user message once, however many times Slack delivers it."""
     event = body["event"]
@@ -68,7 +69,7 @@ async def answer_message(
     )
     # The asker is a native stream's recipient; a top-level DM may be threaded under ts.
     target = ReplyTarget(channel, thread_ts, team, user=asker.user, question_ts=ts)
-    await replies.in_thread(Question(text=text, asker=asker), target)
+    await replies.in_thread(Question(text=text, asker=asker, surface=surface), target)
 
 
 async def ignore(body: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
@@ -24,6 +25,7 @@ from bot.gitbook.directory import SiteDirectory
 from bot.gitbook.links import rewrite_links
 from bot.insights.events import Insights
 from bot.insights.gaps import DocGaps, GapKind
+from bot.metrics import Metrics
 from bot.models import Answer, AnswerSnapshot, AnswerUpdate, Draft, Outcome, Question
 from bot.tasks import BackgroundTasks
 
@@ -73,7 +75,9 @@ class AnswerService:
         tasks: BackgroundTasks,
         *,
         gaps: DocGaps | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._gitbook = gitbook
         self._directory = directory
         self._cache = cache
@@ -144,7 +148,10 @@ class AnswerService:
         # A follow-up in a conversation depends on its context: never answer it from cache.
         if question.refresh or question.goal:
             return None
-        return await self._cache.get(question.text)
+        cached = await self._cache.get(question.text)
+        if cached is not None:
+            self._metrics.cache_hits.inc()
+        return cached
 
     async def _remember(self, question: Question, final: Answer) -> None:
         conversation = question.asker.conversation
@@ -166,9 +173,12 @@ class AnswerService:
         # The body is exactly what the contract promises GitBook: question, scope, and
         # context where a thread gives one; visitor ids travel only in insights events.
         stream = self._gitbook.ask(question.text, goal=question.goal)
+        asked_at = time.monotonic()
         try:
             async with aclosing(stream) as snapshots:
                 async for snapshot in snapshots:
+                    if attempt.last is None:
+                        self._metrics.gitbook_first_chunk.observe(time.monotonic() - asked_at)
                     attempt.last = snapshot
                     if snapshot.markdown:
                         yield Draft(rewrite_links(snapshot.markdown, self._directory.known_link))

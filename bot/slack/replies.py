@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator
+import time
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import replace
 from typing import Any
@@ -19,6 +20,7 @@ from bot import notices
 from bot.answers.cache import AnswerArchive
 from bot.answers.service import AnswerService, checked_question
 from bot.errors import QuestionError, ReplyClosed, SlackDeliveryError
+from bot.metrics import Metrics
 from bot.models import Answer, AnswerUpdate, Draft, Question
 from bot.slack import blocks as messages
 from bot.slack.blocks import SlackMessage
@@ -41,7 +43,9 @@ class Replies:
         rate_limit: UserRateLimit,
         *,
         per_minute: int,
+        metrics: Metrics,
     ) -> None:
+        self._metrics = metrics
         self._answers = answers
         self._streamer = streamer
         self._archive = archive
@@ -64,12 +68,16 @@ class Replies:
         """Answer in a thread (or DM), streaming into a new reply or into existing_ts."""
         refusal = await self._refusal(question)
         if refusal is not None:
+            self._count_refusal(question)
             await self._streamer.post(target, refusal)
             return
-        with self._tracked():
+        with self._tracked(question) as flight:
             async with aclosing(self._answers.answer(question)) as updates:
                 try:
-                    await self._streamer.stream(target, updates, existing_ts=existing_ts)
+                    final = await self._streamer.stream(
+                        target, flight.timed(updates), existing_ts=existing_ts
+                    )
+                    flight.ended(final)
                 except SlackDeliveryError as exc:
                     if exc.error in UNREACHABLE_CHANNEL:
                         # Tell the asker privately where Slack allows it; the boundary logs it.
@@ -87,11 +95,13 @@ class Replies:
         """Answer only to the asker, in one piece (ephemeral messages cannot be edited)."""
         refusal = await self._refusal(question)
         if refusal is not None:
+            self._count_refusal(question)
             await _send(respond, refusal, replace=replace)
             return
-        with self._tracked():
+        with self._tracked(question) as flight:
             async with aclosing(self._answers.answer(question)) as updates:
-                final = await _final_or_closed(updates, respond, replace=replace)
+                final = await _final_or_closed(flight.timed(updates), respond, replace=replace)
+            flight.ended(final)
         for index, message in enumerate(messages.answer_messages(final, private=True)):
             await _send(respond, message, replace=replace and index == 0)
 
@@ -124,32 +134,60 @@ class Replies:
         archived = await self._archive.load(workspace, answer_id)
         return archived.answer.question if archived else None
 
-    def _tracked(self) -> _Tracked:
-        return _Tracked(self._in_flight)
+    def _tracked(self, question: Question) -> _InFlight:
+        return _InFlight(self._in_flight, self._metrics, question.surface)
+
+    def _count_refusal(self, question: Question) -> None:
+        self._metrics.questions.labels(surface=question.surface, outcome="refused").inc()
 
     async def drain(self, grace_seconds: float) -> None:
         """Let answers in flight finish for grace_seconds, then close them with a notice."""
         await finish_or_cancel(self._in_flight, grace_seconds)
 
 
-class _Tracked:
-    """Registers the current task as an answer in flight for as long as the block runs."""
+class _InFlight:
+    """One answer in flight: registered for shutdown, and counted in the metrics."""
 
-    def __init__(self, registry: set[asyncio.Task[Any]]) -> None:
+    def __init__(self, registry: set[asyncio.Task[Any]], metrics: Metrics, surface: str) -> None:
         self._registry = registry
+        self._metrics = metrics
+        self._surface = surface
         self._task = asyncio.current_task()
+        self._started = time.monotonic()
+        self._outcome = "error"  # until the reply says how it ended
 
-    def __enter__(self) -> None:
+    def __enter__(self) -> _InFlight:
         if self._task is not None:
             self._registry.add(self._task)
+        self._metrics.answers_in_flight.inc()
+        return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
         if self._task is not None:
             self._registry.discard(self._task)
+        self._metrics.answers_in_flight.dec()
+        if exc_type is not None and issubclass(exc_type, asyncio.CancelledError):
+            self._outcome = "interrupted"
+        self._metrics.questions.labels(surface=self._surface, outcome=self._outcome).inc()
+
+    def ended(self, final: Answer | None) -> None:
+        """The reply is complete (None: the asker stopped it)."""
+        self._outcome = final.outcome.value if final is not None else "stopped"
+
+    async def timed(
+        self, updates: AsyncIterator[AnswerUpdate]
+    ) -> AsyncGenerator[AnswerUpdate, None]:
+        """Pass updates on, timing the first one: the first text Slack is given."""
+        first = True
+        async for update in updates:
+            if first:
+                self._metrics.answer_first_text.observe(time.monotonic() - self._started)
+                first = False
+            yield update
 
 
 async def _final_or_closed(
-    updates: AsyncGenerator[AnswerUpdate, None], respond: AsyncRespond, *, replace: bool
+    updates: AsyncIterator[AnswerUpdate], respond: AsyncRespond, *, replace: bool
 ) -> Answer:
     """The final answer; cut short (shutdown, a failure), the asker gets what was written.
 

@@ -1,8 +1,9 @@
-"""The HTTP surface: `POST /slack/events` (through Bolt) and `GET /healthz`."""
+"""The HTTP surface: `POST /slack/events` (through Bolt), `/healthz`, `/readyz`, `/metrics`."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -12,21 +13,40 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from bot.metrics import Metrics
 from bot.store import Store
 
 EVENTS_PATH = "/slack/events"
 
 
 def build_web_app(
-    bolt: AsyncApp | None, store: Store, signing_secret: str | None
+    bolt: AsyncApp | None,
+    store: Store,
+    signing_secret: str | None,
+    *,
+    metrics: Metrics,
+    ready: Callable[[], Awaitable[bool]],
 ) -> web.Application:
-    """The aiohttp app; without bolt (Socket Mode) it serves only the health check."""
+    """The aiohttp app; without bolt (Socket Mode) it serves only health, readiness, metrics."""
     app = web.Application()
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "redis": await store.health()})
 
+    async def readyz(request: web.Request) -> web.Response:
+        is_ready = await ready()
+        body = {"status": "ok", "redis": await store.health(), "ready": is_ready}
+        return web.json_response(body, status=200 if is_ready else 503)
+
+    async def metrics_text(request: web.Request) -> web.Response:
+        response = web.Response(body=metrics.render())
+        response.headers["Content-Type"] = METRICS_CONTENT_TYPE
+        return response
+
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_text)
     if bolt is not None:
         verifier = SignatureVerifier(signing_secret or "")
         app.router.add_post(EVENTS_PATH, _events_handler(bolt, verifier))

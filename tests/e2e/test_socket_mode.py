@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,6 +27,16 @@ async def socket_bot(
         yield service
 
 
+async def _ready_within(client: httpx.AsyncClient, url: str, seconds: float = 5.0) -> object:
+    """/readyz once it says 200 (the socket connects in the background), or its last answer."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        response = await client.get(url)
+        if response.status_code == 200 or asyncio.get_running_loop().time() > deadline:
+            return response.json()
+        await asyncio.sleep(0.02)  # polling an HTTP endpoint: no event to wait on
+
+
 async def test_an_envelope_is_acknowledged_and_the_mention_answered(
     fake_slack: FakeSlack, fake_gitbook: FakeGitBook
 ) -> None:
@@ -34,6 +45,7 @@ async def test_an_envelope_is_acknowledged_and_the_mention_answered(
         async with httpx.AsyncClient() as client:
             health = await client.get(f"http://127.0.0.1:{service.port}/healthz")
             events = await client.post(f"http://127.0.0.1:{service.port}/slack/events")
+            ready = await _ready_within(client, f"http://127.0.0.1:{service.port}/readyz")
         event = mention("hello over the socket?")
         envelope_id = await fake_slack.send_envelope(event_callback(event))
         await fake_slack.wait_until(
@@ -43,6 +55,7 @@ async def test_an_envelope_is_acknowledged_and_the_mention_answered(
             lambda: any("Hello world" in visible_text(m) for m in fake_slack.messages.values())
         )
     assert health.json() == {"status": "ok", "redis": "memory"}
+    assert ready == {"status": "ok", "redis": "memory", "ready": True}
     assert events.status_code == 404  # no HTTP events endpoint in Socket Mode
     (post, *_) = fake_slack.calls_to("chat.postMessage")
     assert post.args["thread_ts"] == event["ts"]
