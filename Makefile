@@ -28,8 +28,9 @@ $(VENV)/.installed-test: requirements-dev.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip check
 	touch $@ $(VENV)/.installed
 
+# The bot reads .env itself (python-dotenv), so `make run` and `python -m bot` behave alike.
 run: $(VENV)/.installed
-	set -a; [ ! -f .env ] || . ./.env; set +a; exec $(BIN)/python -m bot
+	exec $(BIN)/python -m bot
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check bot handlers tests bench

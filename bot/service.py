@@ -17,6 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.app import create_app, verify_app_token, verify_bot_token
 from bot.deps import Deps, build_deps, make_slack_client
 from bot.digest import WeeklyDigest, weekly_digest
+from bot.errors import StartupError
 from bot.gitbook import make_http_client
 from bot.insights_service import Clock, utc_now
 from bot.settings import Settings
@@ -134,7 +135,10 @@ class Service:
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
         self._site = web.TCPSite(runner, host=self._host, port=self.settings.port)
-        await self._site.start()
+        try:
+            await self._site.start()
+        except OSError as exc:  # most often another process holds the port
+            raise StartupError(f"cannot listen on PORT {self.settings.port}: {exc}") from exc
         self.port = int(runner.addresses[0][1])
 
     async def shutdown(self) -> None:
