@@ -1,4 +1,4 @@
-"""The container files run the same service: Dockerfile, compose.yaml, .dockerignore, Procfile.
+"""Deployment files: Dockerfile, compose.yaml, .dockerignore, Procfile, deploy/ (Grafana, alerts).
 
 Docker itself is not needed: the files are parsed, and the health check command is run
 against a local /healthz.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shlex
 import sys
 from dataclasses import dataclass
@@ -185,3 +186,121 @@ def test_compose_runs_the_bot_after_redis_on_its_url(compose: dict[str, Any]) ->
 
 def test_the_procfile_runs_the_same_entry() -> None:
     assert Path(REPO_ROOT / "Procfile").read_text() == "web: python -m bot\n"
+
+
+# --- deploy/: the Grafana dashboard and the Prometheus alerts ------------------------------
+
+# The metrics GET /metrics serves (CONTRACT.md, HTTP surface), and their kinds.
+CONTRACT_METRICS = {
+    "docsbot_questions_total": "counter",
+    "docsbot_answer_first_text_seconds": "histogram",
+    "docsbot_gitbook_first_chunk_seconds": "histogram",
+    "docsbot_slack_calls_total": "counter",
+    "docsbot_slack_ratelimited_total": "counter",
+    "docsbot_answers_in_flight": "gauge",
+    "docsbot_cache_hits_total": "counter",
+}
+HISTOGRAM_SERIES = ("_bucket", "_sum", "_count")
+PROMQL_WORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "bool"}
+PROMQL_FUNCTIONS = {
+    "sum", "rate", "increase", "histogram_quantile", "clamp_min", "max", "min", "avg", "abs",
+}  # fmt: skip
+
+
+def _series_of(metric: str) -> set[str]:
+    if CONTRACT_METRICS[metric] == "histogram":
+        return {metric + suffix for suffix in HISTOGRAM_SERIES}
+    return {metric}
+
+
+KNOWN_SERIES = set().union(*(_series_of(m) for m in CONTRACT_METRICS))
+
+
+def metric_names(expr: str) -> set[str]:
+    """Every metric an expression selects (fails on an identifier it cannot place)."""
+    text = re.sub(r'"[^"]*"', "", expr)  # label values
+    text = re.sub(r"\{[^}]*\}", "", text)  # label matchers
+    text = re.sub(r"\[[^\]]*\]", "", text)  # ranges, $__rate_interval included
+    text = re.sub(r"\b(by|without|on|ignoring)\s*\([^)]*\)", "", text)  # grouping labels
+    names = set()
+    for match in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", text):
+        word, rest = match.group(), text[match.end() :].lstrip()
+        if rest.startswith("("):
+            assert word in PROMQL_FUNCTIONS, f"unexpected function {word!r} in {expr!r}"
+        elif word not in PROMQL_WORDS:
+            names.add(word)
+    assert text.count("(") == text.count(")"), expr
+    return names
+
+
+@pytest.mark.parametrize(
+    ("expr", "names"),
+    [
+        ("sum by (method) (rate(docsbot_slack_calls_total{result!=\"ok\"}[5m]))",
+         {"docsbot_slack_calls_total"}),
+        ("histogram_quantile(0.95, sum by (le) (rate(x_bucket[$__rate_interval]))) > 2",
+         {"x_bucket"}),
+        ("a / b > 0.2 and c >= 5", {"a", "b", "c"}),
+    ],
+)  # fmt: skip
+def test_metric_names_finds_every_selector(expr: str, names: set[str]) -> None:
+    assert metric_names(expr) == names
+
+
+@pytest.fixture(scope="module")
+def alert_rules() -> list[dict[str, Any]]:
+    loaded = yaml.safe_load((REPO_ROOT / "deploy" / "prometheus-alerts.yml").read_text())
+    return [rule for group in loaded["groups"] for rule in group["rules"]]
+
+
+@pytest.fixture(scope="module")
+def dashboard() -> dict[str, Any]:
+    loaded = json.loads((REPO_ROOT / "deploy" / "grafana-dashboard.json").read_text())
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def _dashboard_exprs(dashboard: dict[str, Any]) -> list[str]:
+    return [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+
+
+def test_the_alerts_cover_rate_limits_gitbook_errors_load_and_silence(
+    alert_rules: list[dict[str, Any]],
+) -> None:
+    assert {
+        "DocsbotSlackRateLimited",
+        "DocsbotGitBookErrors",
+        "DocsbotAnswersInFlightHigh",
+        "DocsbotNoQuestionsAnswered",
+    } <= {rule["alert"] for rule in alert_rules}
+    for rule in alert_rules:
+        assert re.fullmatch(r"\d+[smh]", rule["for"]), rule
+        assert rule["labels"]["severity"] in ("warning", "critical")
+        assert rule["annotations"]["summary"] and rule["annotations"]["description"]
+
+
+def test_the_alerts_use_only_the_contract_metrics(alert_rules: list[dict[str, Any]]) -> None:
+    for rule in alert_rules:
+        names = metric_names(rule["expr"])
+        assert names and names <= KNOWN_SERIES, (rule["alert"], names - KNOWN_SERIES)
+
+
+def test_the_dashboard_uses_only_and_shows_every_contract_metric(
+    dashboard: dict[str, Any],
+) -> None:
+    used = set().union(*(metric_names(expr) for expr in _dashboard_exprs(dashboard)))
+    assert used <= KNOWN_SERIES, used - KNOWN_SERIES
+    for metric in CONTRACT_METRICS:
+        assert used & _series_of(metric), f"no panel shows {metric}"
+
+
+def test_the_dashboard_is_importable(dashboard: dict[str, Any]) -> None:
+    panels = dashboard["panels"]
+    assert dashboard["uid"] and dashboard["title"] and isinstance(dashboard["schemaVersion"], int)
+    assert len({p["id"] for p in panels}) == len(panels)
+    (variable,) = dashboard["templating"]["list"]
+    assert (variable["type"], variable["query"]) == ("datasource", "prometheus")
+    for panel in panels:
+        if panel["type"] != "row":
+            assert panel["targets"], panel["title"]
+            assert panel["datasource"]["uid"] == "${" + variable["name"] + "}"
