@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import with_dotenv
+from bot.__main__ import entry, with_dotenv
 from bot.gitbook import USER_AGENT
 from bot.settings import Settings
 from tests.support import start_bot_module
@@ -46,6 +46,11 @@ async def test_an_unknown_argument_is_a_usage_error() -> None:
     code, out, err = await _run("--frobnicate")
     assert (code, out) == (2, "")
     assert err.startswith("usage: python -m bot")
+
+
+def test_the_docsbot_script_is_the_same_entry() -> None:
+    (script,) = importlib.metadata.entry_points(group="console_scripts", name="docsbot")
+    assert script.load() is entry
 
 
 def test_gitbook_sees_the_package_version() -> None:
