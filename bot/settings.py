@@ -176,12 +176,11 @@ class _Reader:
         value = self.optional(name)
         if value is None:
             return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("redis", "rediss", "unix"):
+        if not value.lower().startswith(("redis://", "rediss://", "unix://")):
             self.problem(f"{name} must start with redis://, rediss:// or unix://")
             return None
         try:
-            parts.port  # noqa: B018 - urllib checks the port only when asked for it
+            urlsplit(value).port  # noqa: B018 - urllib checks the port only when asked for it
         except ValueError:
             self.problem(f"{name} has a malformed port")
         return value

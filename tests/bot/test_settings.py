@@ -162,6 +162,7 @@ def test_redis_urls_with_a_redis_scheme_are_accepted(url: str) -> None:
     [
         pytest.param("localhost:6379", id="no-scheme"),
         pytest.param("cache.example.com", id="host-only"),
+        pytest.param("redis:cache.example.com", id="no-slashes"),
         pytest.param("http://:Pz9Qw7Lk3Xc@cache:6379/0", id="http"),
         pytest.param("redis://cache:63x9/0", id="bad-port"),
     ],
