@@ -23,8 +23,8 @@ REQUIRED = (
 )
 
 
-async def _run(*args: str) -> tuple[int, str, str]:
-    process = await start_bot_module(dict(os.environ), *args)
+async def _run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
+    process = await start_bot_module(dict(os.environ), *args, cwd=cwd)
     out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
@@ -95,3 +95,10 @@ def test_the_environment_wins_over_dotenv(tmp_path: Path) -> None:
 
 def test_no_dotenv_is_just_the_environment(tmp_path: Path) -> None:
     assert with_dotenv({"PORT": "1"}, tmp_path / ".env") == {"PORT": "1"}
+
+
+async def test_an_unreadable_dotenv_is_one_error_line_and_exit_1(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"SLACK_BOT_TOKEN=xoxb-\xff\xfe\n")
+    code, out, err = await _run(cwd=tmp_path)
+    assert (code, out) == (1, "")
+    assert err.startswith("start-up error: cannot read .env: ") and err.count("\n") == 1, err
