@@ -16,6 +16,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.app import create_app, verify_app_token, verify_bot_token
 from bot.deps import Deps, build_deps, make_slack_client
+from bot.errors import StartupError
 from bot.gitbook.client import make_http_client
 from bot.insights.digest import WeeklyDigest
 from bot.insights.service import Clock, utc_now
@@ -144,7 +145,10 @@ class Service:
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
         self._site = web.TCPSite(runner, host=self._host, port=self.settings.port)
-        await self._site.start()
+        try:
+            await self._site.start()
+        except OSError as exc:  # most often another process holds the port
+            raise StartupError(f"cannot listen on PORT {self.settings.port}: {exc}") from exc
         self.port = int(runner.addresses[0][1])
 
     async def ready(self) -> bool:

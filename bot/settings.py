@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
+from bot.logs import LOG_FORMATS
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GITBOOK_API_URL = "https://api.gitbook.com/v1"
@@ -79,6 +82,7 @@ class Settings:
     insights_digest_channel: str | None = None
     port: int = 3000
     log_level: str = "INFO"
+    log_format: str = "text"
 
     @property
     def socket_mode(self) -> bool:
@@ -99,7 +103,7 @@ class Settings:
             slack_app_token=Secret(app_token) if app_token else None,
             gitbook=GitBookSettings._read(reader),
             slack_api_url=_with_slash(reader.url("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
-            redis_url=_secret_or_none(reader.optional("REDIS_URL")),
+            redis_url=_secret_or_none(reader.redis_url("REDIS_URL")),
             cache_ttl_seconds=reader.number("CACHE_TTL_SECONDS", 3600, int, minimum=0),
             slash_command=reader.slash_command("SLASH_COMMAND", "/docs"),
             insights_hash_key=Secret(
@@ -108,9 +112,10 @@ class Settings:
             user_questions_per_minute=reader.number("USER_QUESTIONS_PER_MINUTE", 10, int, 0),
             stream_mode=reader.choice("STREAM_MODE", "auto", ("auto", "native", "edit")),
             insights_viewers=reader.id_set("INSIGHTS_VIEWERS"),
-            insights_digest_channel=reader.optional("INSIGHTS_DIGEST_CHANNEL"),
+            insights_digest_channel=reader.channel("INSIGHTS_DIGEST_CHANNEL"),
             port=reader.number("PORT", 3000, int, minimum=0, maximum=65535),
             log_level=reader.log_level("LOG_LEVEL", "INFO"),
+            log_format=reader.choice("LOG_FORMAT", "text", LOG_FORMATS),
         )
         reader.raise_if_problems()
         return settings
@@ -164,6 +169,27 @@ class _Reader:
         value = self.optional(name) or default
         if not value.startswith(("http://", "https://")):
             self.problem(f"{name} must be an http(s) URL")
+        return value
+
+    def redis_url(self, name: str) -> str | None:
+        """A URL redis-py can open; never echoed, since it may hold a password."""
+        value = self.optional(name)
+        if value is None:
+            return None
+        if not value.lower().startswith(("redis://", "rediss://", "unix://")):
+            self.problem(f"{name} must start with redis://, rediss:// or unix://")
+            return None
+        try:
+            urlsplit(value).port  # noqa: B018 - urllib checks the port only when asked for it
+        except ValueError:
+            self.problem(f"{name} has a malformed port")
+        return value
+
+    def channel(self, name: str) -> str | None:
+        """A channel id: C… (public) or G… (private), as Slack shows it in channel details."""
+        value = self.optional(name)
+        if value is not None and not re.fullmatch(r"[CG][A-Z0-9]{2,}", value):
+            self.problem(f"{name} must be a channel id (C… or G…), got {value!r}")
         return value
 
     def number(

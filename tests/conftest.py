@@ -27,6 +27,7 @@ _CLEARED_NAMES = {
     "INSIGHTS_DIGEST_CHANNEL",
     "PORT",
     "LOG_LEVEL",
+    "LOG_FORMAT",
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import functools
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,15 +27,30 @@ class FakeClock:
         return self.now
 
 
-async def start_bot_module(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
-    """Start `python -m bot ARGS` from the repository root with exactly env, piping output."""
+@functools.cache
+def _empty_directory() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="docsbot-test-cwd-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+async def start_bot_module(
+    env: dict[str, str], *args: str, cwd: Path | None = None
+) -> asyncio.subprocess.Process:
+    """Start `python -m bot ARGS` with exactly env (plus the repository on PYTHONPATH), piping
+    output.
+
+    The bot reads `.env` from its working directory: by default that is an empty directory, so
+    a developer's `.env` in the repository never leaks into a test.
+    """
+    pythonpath = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         *args,
-        cwd=REPO_ROOT,
-        env=env,
+        cwd=cwd or _empty_directory(),
+        env={**env, "PYTHONPATH": pythonpath},
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

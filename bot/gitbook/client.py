@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from httpx_sse import ServerSentEvent, SSEError, aconnect_sse
 
+from bot import __version__
 from bot.errors import (
     AskFormatError,
     AskStreamError,
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 QUESTION_LIMIT = 512  # `question` maxLength in GitBook's OpenAPI (streamAskInSite)
 GOAL_LIMIT = 1024  # AgentGoal maxLength
-USER_AGENT = "gitbook-docs-bot/0.1 (+Slack)"
+USER_AGENT = f"gitbook-docs-bot/{__version__} (+Slack)"
 
 
 @dataclass(frozen=True, slots=True)

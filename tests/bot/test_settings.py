@@ -23,6 +23,7 @@ def test_defaults_follow_the_contract() -> None:
     assert settings.slash_command == "/docs"
     assert settings.port == 3000
     assert settings.log_level == "INFO"
+    assert settings.log_format == "text"
     assert settings.redis_url is None
     assert settings.socket_mode is False
 
@@ -142,3 +143,63 @@ def test_bad_choices_are_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError) as info:
         Settings.from_env({**BASE, name: value})
     assert name in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://localhost:6379/0",
+        "rediss://:secret@cache.example.com:6380/1",
+        "unix:///run/redis/redis.sock?db=2",
+    ],
+)
+def test_redis_urls_with_a_redis_scheme_are_accepted(url: str) -> None:
+    assert Settings.from_env({**BASE, "REDIS_URL": url}).redis_url == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("localhost:6379", id="no-scheme"),
+        pytest.param("cache.example.com", id="host-only"),
+        pytest.param("redis:cache.example.com", id="no-slashes"),
+        pytest.param("http://:Pz9Qw7Lk3Xc@cache:6379/0", id="http"),
+        pytest.param("redis://cache:63x9/0", id="bad-port"),
+    ],
+)
+def test_a_redis_url_without_a_redis_scheme_is_named_but_not_echoed(url: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({**BASE, "REDIS_URL": url})
+    assert "REDIS_URL" in str(info.value)
+    assert "Pz9Qw7Lk3Xc" not in str(info.value) and url not in str(info.value)
+
+
+@pytest.mark.parametrize("channel", ["C0DOCS", "G01ABCDEF", "C0123456789"])
+def test_a_digest_channel_id_is_accepted(channel: str) -> None:
+    env = {**BASE, "INSIGHTS_DIGEST_CHANNEL": channel}
+    assert Settings.from_env(env).insights_digest_channel == channel
+
+
+@pytest.mark.parametrize(
+    "channel",
+    [
+        pytest.param("#docs", id="name"),
+        pytest.param("docs-team", id="bare-name"),
+        pytest.param("U0123ABCD", id="user-id"),
+        pytest.param("c0docs", id="lower-case"),
+        pytest.param("C", id="too-short"),
+    ],
+)
+def test_a_malformed_digest_channel_is_named(channel: str) -> None:
+    with pytest.raises(ConfigError, match="INSIGHTS_DIGEST_CHANNEL must be a channel id"):
+        Settings.from_env({**BASE, "INSIGHTS_DIGEST_CHANNEL": channel})
+
+
+@pytest.mark.parametrize(("value", "expected"), [("json", "json"), ("TEXT", "text"), ("", "text")])
+def test_log_format_is_text_or_json(value: str, expected: str) -> None:
+    assert Settings.from_env({**BASE, "LOG_FORMAT": value}).log_format == expected
+
+
+def test_another_log_format_is_named() -> None:
+    with pytest.raises(ConfigError, match="LOG_FORMAT must be one of text, json"):
+        Settings.from_env({**BASE, "LOG_FORMAT": "logfmt"})

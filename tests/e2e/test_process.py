@@ -8,7 +8,8 @@ import json
 import os
 import signal
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -87,8 +88,10 @@ async def _drain(stream: asyncio.StreamReader, into: bytearray) -> None:
 
 
 @contextlib.asynccontextmanager
-async def bot_process(env: dict[str, str], port: int) -> AsyncIterator[BotProcess]:
-    process = await start_bot_module(env)
+async def bot_process(
+    env: dict[str, str], port: int, *, cwd: Path | None = None
+) -> AsyncIterator[BotProcess]:
+    process = await start_bot_module(env, cwd=cwd)
     bot = BotProcess(process, port)
     try:
         yield bot
@@ -213,15 +216,16 @@ async def test_sigterm_lets_an_answer_in_flight_finish(
     assert not any("Searching the docs" in visible_text(m) for m in fake_slack.messages.values())
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
 async def test_logs_never_contain_secrets_even_at_debug(
-    fake_slack: FakeSlack, gitbook: FakeGitBook
+    fake_slack: FakeSlack, gitbook: FakeGitBook, log_format: str
 ) -> None:
     _site(gitbook)
     gitbook.script_ask(
         [Snapshot("Install"), Snapshot(ANSWER, sources=[page_source()]), DoneEvent()]
     )
     port = free_port()
-    env = service_env(fake_slack, gitbook, port, LOG_LEVEL="DEBUG")
+    env = service_env(fake_slack, gitbook, port, LOG_LEVEL="DEBUG", LOG_FORMAT=log_format)
     async with bot_process(env, port) as bot:
         await wait_healthy(bot)
         assert (await send_event(bot, mention("how do I install it?"))).status_code == 200
@@ -230,7 +234,13 @@ async def test_logs_never_contain_secrets_even_at_debug(
         bot.process.send_signal(signal.SIGTERM)
         assert await bot.wait_exit(10.0) == 0, bot.log
     log = bot.log
-    assert "level=DEBUG" in log  # the run really logged at DEBUG
+    if log_format == "json":
+        records = [json.loads(line) for line in log.splitlines()]  # every line is one object
+        assert {"DEBUG", "INFO"} <= {r["level"] for r in records}  # really logged at DEBUG
+        assert all({"time", "level", "logger", "message"} <= r.keys() for r in records)
+        assert any(r.get("request_id") for r in records)
+    else:
+        assert "level=DEBUG" in log  # the run really logged at DEBUG
     for secret in (BOT_TOKEN, SIGNING_SECRET, GITBOOK_TOKEN):
         # Nothing of a secret but its last 4 characters: no 10-character window of it appears.
         leaks = {secret[i : i + 10] for i in range(len(secret) - 9)} & _windows(log)
@@ -275,6 +285,11 @@ async def test_health_reports_redis(
         pytest.param("SLACK_BOT_TOKEN", "not-a-bot-token", id="malformed-bot-token"),
         pytest.param("GITBOOK_API_TOKEN", None, id="missing-gitbook-token"),
         pytest.param("PORT", "not-a-port", id="malformed-port"),
+        pytest.param("REDIS_URL", "localhost:6379", id="redis-url-without-scheme"),
+        pytest.param("REDIS_URL", "http://:hunter2@cache:6379/0", id="redis-url-http"),
+        pytest.param("REDIS_URL", "redis://cache:port/0", id="redis-url-bad-port"),
+        pytest.param("INSIGHTS_DIGEST_CHANNEL", "#docs", id="digest-channel-name"),
+        pytest.param("LOG_FORMAT", "xml", id="log-format"),
     ],
 )
 async def test_bad_configuration_stops_start_up_with_one_line_naming_it(
@@ -288,9 +303,65 @@ async def test_bad_configuration_stops_start_up_with_one_line_naming_it(
         env[name] = value
     async with bot_process(env, port) as bot:
         code = await bot.wait_exit(STARTUP_TIMEOUT)
-    assert code != 0
+    assert code == 1
     log = bot.log
     assert "Traceback" not in log
     lines = log.splitlines()
     assert len(lines) == 1 and name in lines[0], log
+    assert "hunter2" not in log  # a Redis URL may hold a password: never echoed
     assert fake_slack.calls == [] and gitbook.calls == []
+
+
+@contextlib.contextmanager
+def port_taken() -> Iterator[int]:
+    """A port some other process listens on (on every interface, as the bot binds)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("0.0.0.0", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
+
+
+def _one_error_line(bot: BotProcess, starting: str) -> None:
+    """The run ended on one start-up error line (log lines before it aside), no traceback."""
+    assert "Traceback" not in bot.log, bot.log
+    assert bot.log.splitlines()[-1].startswith(starting), bot.log
+    assert bot.stdout == b""
+
+
+async def test_a_port_in_use_stops_start_up_with_one_line(
+    fake_slack: FakeSlack, gitbook: FakeGitBook
+) -> None:
+    with port_taken() as port:
+        async with bot_process(service_env(fake_slack, gitbook, port), port) as bot:
+            code = await bot.wait_exit(STARTUP_TIMEOUT)
+    assert code == 1
+    _one_error_line(bot, f"start-up error: cannot listen on PORT {port}")
+
+
+async def test_a_token_slack_refuses_stops_start_up_with_one_line(
+    fake_slack: FakeSlack, gitbook: FakeGitBook
+) -> None:
+    fake_slack.fail_next("auth.test", "invalid_auth")
+    port = free_port()
+    async with bot_process(service_env(fake_slack, gitbook, port), port) as bot:
+        code = await bot.wait_exit(STARTUP_TIMEOUT)
+    assert code == 1
+    _one_error_line(bot, "start-up error: SLACK_BOT_TOKEN was refused by Slack (invalid_auth)")
+
+
+async def test_settings_come_from_dotenv_in_the_working_directory(
+    fake_slack: FakeSlack, gitbook: FakeGitBook, tmp_path: Path
+) -> None:
+    port = free_port()
+    settings = service_env(fake_slack, gitbook, port)
+    lines = [f"{name}={settings[name]}" for name in settings if name not in os.environ]
+    # Unquoted, with a space: /bin/sh would have run `U0123ABCD` as a command.
+    lines.append("INSIGHTS_VIEWERS=S0DOCSTEAM U0123ABCD")
+    lines.append("PORT=1")  # the environment wins over .env
+    (tmp_path / ".env").write_text("\n".join(lines) + "\n")
+    env = {**os.environ, "PORT": str(port)}
+    async with bot_process(env, port, cwd=tmp_path) as bot:
+        health = await wait_healthy(bot)
+        assert health.json() == {"status": "ok", "redis": "memory"}
+        bot.process.send_signal(signal.SIGTERM)
+        assert await bot.wait_exit(10.0) == 0, bot.log
