@@ -26,6 +26,7 @@ from bot.slack.client import MeteredWebClient
 from bot.slack.delivery.budget import EditBudget, retry_handlers
 from bot.slack.delivery.streamer import Streamer
 from bot.slack.guards import Deduplicator, UserRateLimit
+from bot.slack.identity import BotIdentity
 from bot.slack.replies import Replies
 from bot.store import MemoryStore, RedisStore, ResilientStore, Store
 from bot.tasks import BackgroundTasks
@@ -48,6 +49,7 @@ class Deps:
     digest: WeeklyDigest | None
     tasks: BackgroundTasks
     metrics: Metrics
+    identity: BotIdentity
 
 
 def make_slack_client(
@@ -119,6 +121,7 @@ def build_deps(
         digest=_digest(settings, report, slack, store, clock),
         tasks=tasks,
         metrics=metrics,
+        identity=BotIdentity(slack, str(settings.slack_bot_token)),
     )
 
 

@@ -14,7 +14,7 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import create_app, verify_app_token, verify_bot_token
+from bot.app import create_app, verify_app_token
 from bot.deps import Deps, build_deps, make_slack_client
 from bot.errors import StartupError
 from bot.gitbook.client import make_http_client
@@ -93,7 +93,8 @@ class Service:
             metrics=metrics,
         )
         bolt = create_app(settings, self.deps)
-        await verify_bot_token(bolt, self.deps.slack)
+        await self.deps.identity.verify()
+        self._stack.push_async_callback(self.deps.identity.close)
         await self._serve_http(bolt)
         if settings.socket_mode:
             await self._connect_socket_mode(bolt)

@@ -40,9 +40,9 @@ async def home_view(
 async def on_home_opened(
     access: InsightsAccess,
     insights: InsightsService,
+    client: AsyncWebClient,
     command: str,
     event: dict[str, Any],
-    client: AsyncWebClient,
 ) -> None:
     """Publish the view: views.publish shows it to this user only, so figures stay theirs."""
     user = str(event["user"])
@@ -52,6 +52,6 @@ async def on_home_opened(
 def register(app: AsyncApp, deps: Deps) -> None:
     """Publish each user's own Home view when they open the tab."""
     command = deps.settings.slash_command
-    listener = partial(on_home_opened, deps.access, deps.insights, command)
+    listener = partial(on_home_opened, deps.access, deps.insights, deps.slack, command)
     app.event(EVENT, matchers=[is_home_tab])(listener)
     app.event(EVENT)(ignore)  # the Messages tab: nothing to publish

@@ -28,9 +28,9 @@ def request_kind(body: dict[str, Any]) -> str:
 
 
 async def on_listener_error(
+    client: AsyncWebClient,
     error: Exception,
     body: dict[str, Any],
-    client: AsyncWebClient,
     respond: AsyncRespond | None,
 ) -> None:
     """Log the failure (never the payload) and tell the asker, once."""
@@ -52,7 +52,7 @@ async def _tell_asker(
     error: Exception, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond | None
 ) -> None:
     message = blocks.error_notice(error)
-    if respond is not None:  # Bolt builds it from the request's response_url
+    if respond is not None and body.get("response_url"):  # else Bolt's respond raises
         await respond(**message.as_kwargs(), response_type="ephemeral", replace_original=False)
         return
     event = body.get("event") or {}
