@@ -30,6 +30,20 @@ def bind_request_id(value: str | None = None) -> str:
     return rid
 
 
+class OneLineFailures(logging.Filter):
+    """Turns a record's traceback into a short suffix: for libraries that log every retry
+    of a connection with a full traceback (slack-sdk's Socket Mode client)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()} [{type(error).__name__}]"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()

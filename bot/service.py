@@ -20,6 +20,7 @@ from bot.errors import StartupError
 from bot.gitbook.client import make_http_client
 from bot.insights.digest import WeeklyDigest
 from bot.insights.service import Clock, utc_now
+from bot.logs import OneLineFailures
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.web import build_web_app
@@ -27,6 +28,7 @@ from bot.slack.web import build_web_app
 logger = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 8.0  # answers in flight get this long; the whole stop stays under 10 s
+SOCKET_LOGGER = "bot.slack.socket"
 REDIS_TIMEOUT_SECONDS = 2.0
 REDIS_MAX_CONNECTIONS = 64
 
@@ -112,8 +114,11 @@ class Service:
     async def _connect_socket_mode(self, bolt: AsyncApp) -> None:
         app_token = str(self.settings.slack_app_token)
         await verify_app_token(self.deps.slack, app_token)
-        self._socket = AsyncSocketModeHandler(bolt, app_token)
-        # slack-sdk reconnects by itself, for as long as it takes: serve /healthz meanwhile.
+        socket_logger = logging.getLogger(SOCKET_LOGGER)
+        socket_logger.addFilter(OneLineFailures())  # one line per reconnect attempt
+        self._socket = AsyncSocketModeHandler(bolt, app_token, logger=socket_logger)
+        # slack-sdk reconnects by itself (every 10 s), for as long as it takes: serve /healthz
+        # meanwhile, and /readyz says 503 until the socket is connected.
         self._socket_task = asyncio.create_task(
             self._socket.connect_async()  # type: ignore[no-untyped-call]
         )

@@ -7,6 +7,7 @@ import atexit
 import functools
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Callable
@@ -55,6 +56,14 @@ async def start_bot_module(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 async def wait_until(

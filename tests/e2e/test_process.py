@@ -18,19 +18,13 @@ import pytest
 from tests.e2e.harness import event_callback, mention
 from tests.fakes.gitbook import DoneEvent, FakeGitBook, Snapshot, WaitFor, page_source
 from tests.fakes.slack_api import FakeSlack, sign_slack_request, visible_text
-from tests.support import start_bot_module
+from tests.support import free_port, start_bot_module
 
 STARTUP_TIMEOUT = 20.0
 BOT_TOKEN = "xoxb-1111-2222-BOTTOKENSECRETVALUE"
 SIGNING_SECRET = "signing-SECRET-0a1b2c3d4e5f6789"
 GITBOOK_TOKEN = "gb-SECRET-gitbook-token-abcdef9876"
 ANSWER = "Install the CLI with pip, then run `docs login`."
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def service_env(

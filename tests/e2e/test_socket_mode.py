@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from bot.settings import Settings
 from tests.e2e.harness import bot_env, event_callback, mention
 from tests.fakes.gitbook import FakeGitBook
 from tests.fakes.slack_api import FakeSlack, visible_text
+from tests.support import free_port, wait_until
 
 
 @asynccontextmanager
@@ -68,3 +70,24 @@ async def test_a_refused_app_token_stops_start_up_with_one_clear_error(
     with pytest.raises(StartupError, match="SLACK_APP_TOKEN was refused"):
         async with socket_bot(fake_slack, fake_gitbook, app_token="xapp-revoked"):
             pass
+
+
+async def test_a_socket_that_cannot_connect_is_not_ready_and_logs_one_line_per_attempt(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_slack.socket_url = f"ws://127.0.0.1:{free_port()}/socket"  # nothing listens there
+    with caplog.at_level(logging.INFO, logger="bot.slack.socket"):
+        async with socket_bot(fake_slack, fake_gitbook) as service:
+            await wait_until(
+                lambda: any(r.name == "bot.slack.socket" for r in caplog.records),
+                timeout=5.0,
+                describe=lambda: f"{len(caplog.records)} records",
+            )
+            async with httpx.AsyncClient() as client:
+                health = await client.get(f"http://127.0.0.1:{service.port}/healthz")
+                ready = await client.get(f"http://127.0.0.1:{service.port}/readyz")
+    assert health.status_code == 200  # alive, so nobody restarts it in a loop
+    assert ready.status_code == 503 and ready.json()["ready"] is False
+    attempts = [r for r in caplog.records if r.name == "bot.slack.socket"]
+    assert attempts and all(r.exc_info is None for r in attempts)
+    assert all("\n" not in r.getMessage() for r in attempts)

@@ -23,6 +23,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from tests.support import free_port
+
 __all__ = ["RedisServer", "RedisServerError", "redis_server_path"]
 
 _START_TIMEOUT = 10.0
@@ -35,13 +37,6 @@ class RedisServerError(RuntimeError):
 def redis_server_path() -> str | None:
     """The `redis-server` executable on PATH, or None."""
     return shutil.which("redis-server")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _answers_ping(port: int) -> bool:
@@ -93,7 +88,7 @@ class RedisServer:
             return
         attempts = 3 if self.port is None else 5  # a fresh port may be taken; ours may linger
         for _ in range(attempts):
-            port = self.port or _free_port()
+            port = self.port or free_port()
             if self._launch(port):
                 self.port = port
                 return

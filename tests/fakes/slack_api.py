@@ -255,6 +255,7 @@ class FakeSlack:
         self.text_limits: dict[str, int] = {"chat.update": 4000}
         self.response_url_max_uses = 5
         self.sockets: list[web.WebSocketResponse] = []
+        self.socket_url: str | None = None  # set: apps.connections.open hands this URL out
         self.envelopes_sent: list[str] = []
         self.socket_acks: list[JSON] = []
         # Slack closes a native stream about 5 minutes after chat.startStream (slack-api.md
@@ -463,7 +464,8 @@ class FakeSlack:
         if method == "apps.connections.open":
             if not token.startswith("xapp-") or "revoked" in token:
                 raise _Refused("invalid_auth")
-            return {"ok": True, "url": self.base_url.replace("http", "ws", 1) + "/socket"}
+            url = self.socket_url or self.base_url.replace("http", "ws", 1) + "/socket"
+            return {"ok": True, "url": url}
         if not token.startswith("xoxb-"):
             raise _Refused("invalid_auth")
         scripted = self._fail_next.get(method)
