@@ -46,6 +46,7 @@ test: lint typecheck pytest
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.observability
 
 # Re-compile the lock for Python 3.11 (.python-version) with pip-tools in a throwaway venv.
 lock:
