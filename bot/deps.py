@@ -19,12 +19,14 @@ from bot.insights.digest import WeeklyDigest
 from bot.insights.events import Insights
 from bot.insights.feedback import FeedbackLog
 from bot.insights.gaps import DocGaps
+from bot.insights.prompts import SuggestedPrompts
 from bot.insights.service import Clock, InsightsService, utc_now
 from bot.settings import Settings
 from bot.slack.delivery.budget import EditBudget, retry_handlers
 from bot.slack.delivery.streamer import Streamer
 from bot.slack.guards import Deduplicator, UserRateLimit
 from bot.slack.replies import Replies
+from bot.slack.scopes import ChannelScopes
 from bot.store import MemoryStore, RedisStore, ResilientStore, Store
 from bot.tasks import BackgroundTasks
 
@@ -45,6 +47,10 @@ class Deps:
     access: InsightsAccess
     digest: WeeklyDigest | None
     tasks: BackgroundTasks
+    # the assistant pane, auto-answer and channel scopes (issue 17)
+    prompts: SuggestedPrompts
+    scopes: ChannelScopes
+    directory: SiteDirectory
 
 
 def make_slack_client(
@@ -89,10 +95,18 @@ def build_deps(
     slack.retry_handlers.extend(retry_handlers(budget, max_retry_count=SLACK_RATE_LIMIT_RETRIES))
     streamer = Streamer(slack, budget, edit_interval=edit_interval, mode=settings.stream_mode)
     rate_limit = UserRateLimit(store, settings.user_questions_per_minute)
+    scopes = ChannelScopes(store)
     replies = Replies(
-        answers, streamer, archive, rate_limit, per_minute=settings.user_questions_per_minute
+        answers,
+        streamer,
+        archive,
+        rate_limit,
+        per_minute=settings.user_questions_per_minute,
+        scopes=scopes,
+        gaps=gaps,
     )
     report = InsightsService(gitbook, gaps, clock=clock)
+    access = InsightsAccess(slack, store, settings.insights_viewers)
     return Deps(
         settings=settings,
         slack=slack,
@@ -101,9 +115,12 @@ def build_deps(
         dedupe=Deduplicator(store),
         feedback=FeedbackLog(store, gaps),
         insights=report,
-        access=InsightsAccess(slack, store, settings.insights_viewers),
+        access=access,
         digest=_digest(settings, report, slack, store, clock),
         tasks=tasks,
+        prompts=SuggestedPrompts(access, report, settings.suggested_prompts),
+        scopes=scopes,
+        directory=directory,
     )
 
 

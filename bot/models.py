@@ -93,3 +93,6 @@ class Question:
     asker: Asker
     refresh: bool = False
     goal: str | None = None
+    # The site spaces (GitBook site-space ids) the question is limited to; () is the whole
+    # site. Plain ids, so the answer service stays free of the chat platform.
+    scope: tuple[str, ...] = ()
