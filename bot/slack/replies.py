@@ -103,11 +103,13 @@ class Replies:
         replace: bool = False,
         channel: str | None = None,
         thread_ts: str | None = None,
+        share_thread: str | None = None,
     ) -> None:
         """Answer only to the asker, in one piece (ephemeral messages cannot be edited).
 
         channel: where it was asked (its scope applies); thread_ts: the thread the private
-        answer shows in, whose Share button then posts there instead of at the top level.
+        answer shows in; share_thread: the thread its Share button posts in (else Share
+        posts at the channel's top level).
         """
         question = await self._scoped(question, channel)
         send = _Private(respond, thread_ts)
@@ -118,7 +120,7 @@ class Replies:
         with self._tracked():
             async with aclosing(self._answers.answer(question)) as updates:
                 final = await _final_or_closed(updates, send, replace=replace)
-        replies = messages.answer_messages(final, private=True, share_thread=thread_ts)
+        replies = messages.answer_messages(final, private=True, share_thread=share_thread)
         for index, message in enumerate(replies):
             await send(message, replace=replace and index == 0)
 
