@@ -141,10 +141,10 @@ class Replies:
             async with aclosing(self._answers.answer(question)) as updates:
                 final = await _final_silently(updates)
         if final.outcome is not Outcome.ANSWERED:
-            logger.info("auto-answer stayed silent in %s: %s", target.channel, final.outcome)
             if final.outcome is Outcome.FAILED and self._gaps is not None:
                 # Nobody was told: the docs team still learns the question went unanswered.
                 await self._gaps.record(GapKind.NO_ANSWER, question.text)
+            logger.info("auto-answer stayed silent in %s: %s", target.channel, final.outcome)
             return final.outcome
         for message in messages.answer_messages(final):
             await self._streamer.post(target, message)
