@@ -3,10 +3,10 @@
 Whoever uses the shortcut gets the answer to that message's text (mentions, links and
 user references made readable) as an ephemeral message in that channel, in the message's
 thread when it has one (Slack shows ephemeral thread replies only in an active thread,
-docs/slack.md §8), through the shortcut's `response_url`. Its **Share in thread** button
-posts the same archived answer publicly in the message's thread, crediting who shared it,
-without asking GitBook again: ``Replies.share``, as the `/docs` Share button does, for the
-asker of that private answer only.
+docs/slack.md §8), through the shortcut's `response_url` with `thread_ts` (§9). Its
+**Share in thread** button posts the same archived answer publicly in the message's
+thread, crediting who shared it, without asking GitBook again: ``Replies.share``, as the
+`/docs` Share button does, for the asker of that private answer only.
 """
 
 from __future__ import annotations

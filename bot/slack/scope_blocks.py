@@ -21,8 +21,8 @@ from bot.slack.blocks import SlackMessage
 from bot.slack.markdown import escape_mrkdwn
 
 SCOPE_PICK_ACTION = "docsbot_scope_pick"
-OPTION_TEXT_LIMIT = 75  # a select option's text (Block Kit option object)
-MAX_OPTIONS = 100  # options in one static select
+OPTION_TEXT_LIMIT = 75  # a select option's text (docs/slack.md §5)
+MAX_OPTIONS = 100  # options in one static select (docs/slack.md §5)
 MAX_LISTED = 40  # spaces listed in text; the section stays under 3,000 characters
 
 
