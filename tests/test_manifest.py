@@ -174,6 +174,26 @@ class BuiltApp:
         }
         return await self.dispatch(urlencode(form), "application/x-www-form-urlencoded")
 
+    async def shortcut(self, callback_id: str, key: str) -> int:
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "team": {"id": TEAM, "domain": "test"},
+            "user": {"id": "U0ASKER7", "team_id": TEAM},
+            "channel": {"id": "C0CHAN9", "name": "general"},
+            "message": {
+                "type": "message",
+                "user": "U0OTHER",
+                "text": "how do I start?",
+                "ts": "1700000000.000200",
+            },
+            "trigger_id": "tr1",
+            "response_url": self.slack.response_url(key),
+            "api_app_id": "A1",
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.dispatch(body, "application/x-www-form-urlencoded")
+
     async def click(self, action_id: str, value: str, key: str) -> int:
         payload = {
             "type": "block_actions",
@@ -293,6 +313,14 @@ async def test_manifest_slash_command_is_handled_and_another_is_not(built: Built
     await built.slack.wait_until(lambda: len(built.slack.webhooks_to("cmd-manifest")) == 1)
     assert "Hello world" in visible_text(built.slack.webhooks_to("cmd-manifest")[0].body)
     assert await built.command("/not-in-manifest", "how do I start?", "cmd-other") == 404
+
+
+async def test_manifest_message_shortcut_is_handled_and_another_is_not(built: BuiltApp) -> None:
+    (entry,) = MANIFEST["features"]["shortcuts"]
+    assert await built.shortcut(entry["callback_id"], "sc-manifest") == 200
+    await built.slack.wait_until(lambda: len(built.slack.webhooks_to("sc-manifest")) == 1)
+    assert "Hello world" in visible_text(built.slack.webhooks_to("sc-manifest")[0].body)
+    assert await built.shortcut("not_in_manifest", "sc-other") == 404
 
 
 async def test_interactivity_reaches_the_button_handlers(built: BuiltApp) -> None:

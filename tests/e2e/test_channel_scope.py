@@ -215,3 +215,14 @@ async def test_a_scoped_channels_slash_command_questions_are_scoped(
     assert "Searching" not in visible_text(reply)
     (request,) = fake_gitbook.ask_requests
     assert request.body["scope"] == {"mode": "specific", "siteSpaceIds": ["sitesp_guides"]}
+
+
+async def test_without_site_spaces_from_gitbook_the_scope_says_so(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    async with running_bot(fake_slack, fake_gitbook, INSIGHTS_VIEWERS=VIEWER) as bot:
+        shown = await _scope(bot, "scope")
+        changed = await _scope(bot, "scope Guides")
+    for reply in (shown, changed):
+        assert "couldn't list the docs site's spaces" in visible_text(reply)
+    assert fake_slack.refusals == []
