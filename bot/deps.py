@@ -19,6 +19,7 @@ from bot.insights.digest import WeeklyDigest
 from bot.insights.events import Insights
 from bot.insights.feedback import FeedbackLog
 from bot.insights.gaps import DocGaps
+from bot.insights.prompts import SuggestedPrompts
 from bot.insights.service import Clock, InsightsService, utc_now
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -28,6 +29,7 @@ from bot.slack.delivery.streamer import Streamer
 from bot.slack.guards import Deduplicator, UserRateLimit
 from bot.slack.identity import BotIdentity
 from bot.slack.replies import Replies
+from bot.slack.scopes import ChannelScopes
 from bot.store import MemoryStore, RedisStore, ResilientStore, Store
 from bot.tasks import BackgroundTasks
 
@@ -50,6 +52,10 @@ class Deps:
     tasks: BackgroundTasks
     metrics: Metrics
     identity: BotIdentity
+    # the assistant pane, auto-answer and channel scopes (issue 17)
+    prompts: SuggestedPrompts
+    scopes: ChannelScopes
+    directory: SiteDirectory
 
 
 def make_slack_client(
@@ -100,6 +106,7 @@ def build_deps(
     slack.retry_handlers.extend(retry_handlers(budget, max_retry_count=SLACK_RATE_LIMIT_RETRIES))
     streamer = Streamer(slack, budget, edit_interval=edit_interval, mode=settings.stream_mode)
     rate_limit = UserRateLimit(store, settings.user_questions_per_minute)
+    scopes = ChannelScopes(store)
     replies = Replies(
         answers,
         streamer,
@@ -107,8 +114,11 @@ def build_deps(
         rate_limit,
         per_minute=settings.user_questions_per_minute,
         metrics=metrics,
+        scopes=scopes,
+        gaps=gaps,
     )
     report = InsightsService(gitbook, gaps, clock=clock)
+    access = InsightsAccess(slack, store, settings.insights_viewers)
     return Deps(
         settings=settings,
         slack=slack,
@@ -117,11 +127,14 @@ def build_deps(
         dedupe=Deduplicator(store),
         feedback=FeedbackLog(store, gaps),
         insights=report,
-        access=InsightsAccess(slack, store, settings.insights_viewers),
+        access=access,
         digest=_digest(settings, report, slack, store, clock),
         tasks=tasks,
         metrics=metrics,
         identity=BotIdentity(slack, str(settings.slack_bot_token)),
+        prompts=SuggestedPrompts(access, report, settings.suggested_prompts),
+        scopes=scopes,
+        directory=directory,
     )
 
 

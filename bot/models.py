@@ -94,3 +94,6 @@ class Question:
     refresh: bool = False
     goal: str | None = None
     surface: str = "unknown"  # where it was asked (mention, dm, command, button…), for metrics
+    # The site spaces (GitBook site-space ids) the question is limited to; () is the whole
+    # site. Plain ids, so the answer service stays free of the chat platform.
+    scope: tuple[str, ...] = ()

@@ -182,3 +182,56 @@ def insights_failure(error: GitBookError) -> str:
     if isinstance(error, InsightsFormatError):
         return "GitBook answered the insights query in an unexpected format. Please try later."
     return "I couldn't load the docs insights from GitBook right now. Please try again later."
+
+
+# --- surfaces: assistant pane, message shortcut, channel scopes -------------------------------
+SHARE_IN_THREAD_BUTTON = "Share in thread"
+PROMPTS_TITLE = "Ask the docs"  # above the assistant pane's suggested prompts
+# The assistant pane's starters when SUGGESTED_PROMPTS is not set (and for everyone outside
+# the docs team, who never see other people's questions).
+STARTER_PROMPTS = (
+    "What can you help me with?",
+    "How do I get started?",
+    "Where can I find the API reference?",
+    "What's new in the docs?",
+)
+SCOPE_REFUSAL = (
+    "Sorry, only the docs team can change which docs a channel searches. Ask an admin to add "
+    "you (or one of your user groups) to `INSIGHTS_VIEWERS`."
+)
+SCOPE_NO_SPACES = "I couldn't list the docs site's spaces from GitBook right now. Please try again."
+SCOPE_PICKER_LABEL = "Pick site spaces"
+SCOPE_WHOLE_SITE = "the whole docs site"
+
+
+def scope_summary(spaces: list[str]) -> str:
+    """What a channel's questions search (spaces: titles)."""
+    if not spaces:
+        return f"Questions in this channel search *{SCOPE_WHOLE_SITE}*."
+    return "Questions in this channel search only: " + ", ".join(f"*{s}*" for s in spaces) + "."
+
+
+def scope_help(command: str) -> str:
+    """Under the scope picker: the text form."""
+    return (
+        f"Pick spaces below, or type `{command} scope <space title or id>[, …]`; "
+        f"`{command} scope all` searches the whole site again."
+    )
+
+
+def scope_space_line(title: str, site_space_id: str) -> str:
+    """One of the site's spaces, in the list under the picker."""
+    return f"• {title} (`{site_space_id}`)"
+
+
+def scope_unknown(unknown: list[str], valid: list[str]) -> str:
+    """`/docs scope` named spaces the site does not have."""
+    return (
+        "I don't know " + ", ".join(f"`{u}`" for u in unknown) + " on this docs site. "
+        "Valid spaces: " + ", ".join(f"`{v}`" for v in valid) + "."
+    )
+
+
+def scope_set(spaces: list[str]) -> str:
+    """After a scope change."""
+    return "Done. " + scope_summary(spaces)

@@ -20,6 +20,7 @@ from bot.logs import LOG_FORMATS
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GITBOOK_API_URL = "https://api.gitbook.com/v1"
 
+MAX_SUGGESTED_PROMPTS = 4  # assistant.threads.setSuggestedPrompts: up to four (docs/slack.md §10)
 T = TypeVar("T")
 
 
@@ -80,6 +81,8 @@ class Settings:
     stream_mode: str = "auto"
     insights_viewers: frozenset[str] = frozenset()
     insights_digest_channel: str | None = None
+    suggested_prompts: tuple[str, ...] = ()  # the assistant pane's starters; () = built-in
+    auto_answer_channels: frozenset[str] = frozenset()
     port: int = 3000
     log_level: str = "INFO"
     log_format: str = "text"
@@ -113,6 +116,8 @@ class Settings:
             stream_mode=reader.choice("STREAM_MODE", "auto", ("auto", "native", "edit")),
             insights_viewers=reader.id_set("INSIGHTS_VIEWERS"),
             insights_digest_channel=reader.channel("INSIGHTS_DIGEST_CHANNEL"),
+            suggested_prompts=reader.prompts("SUGGESTED_PROMPTS"),
+            auto_answer_channels=reader.channel_set("AUTO_ANSWER_CHANNELS"),
             port=reader.number("PORT", 3000, int, minimum=0, maximum=65535),
             log_level=reader.log_level("LOG_LEVEL", "INFO"),
             log_format=reader.choice("LOG_FORMAT", "text", LOG_FORMATS),
@@ -229,6 +234,18 @@ class _Reader:
         ids = frozenset((self.optional(name) or "").replace(",", " ").split())
         if any(i[:1] not in ("U", "W", "S") for i in ids):
             self.problem(f"{name} must list Slack user (U…) or user group (S…) ids")
+        return ids
+
+    def prompts(self, name: str) -> tuple[str, ...]:
+        """Prompts separated by `;` (empty ones dropped); Slack shows at most four."""
+        prompts = [p.strip() for p in (self.optional(name) or "").split(";")]
+        return tuple(p for p in prompts if p)[:MAX_SUGGESTED_PROMPTS]
+
+    def channel_set(self, name: str) -> frozenset[str]:
+        """Slack channel ids (C…, G…), separated by commas or spaces."""
+        ids = frozenset((self.optional(name) or "").replace(",", " ").split())
+        if any(i[:1] not in ("C", "G") or not i.isalnum() for i in ids):
+            self.problem(f"{name} must list Slack channel ids (C…, G…)")
         return ids
 
     def log_level(self, name: str, default: str) -> str:

@@ -32,8 +32,8 @@ class Store(Protocol):
         """Return the value at key, or None."""
         ...
 
-    async def set(self, key: str, value: str, ttl: float) -> None:
-        """Store value at key for ttl seconds."""
+    async def set(self, key: str, value: str, ttl: float | None) -> None:
+        """Store value at key for ttl seconds (None: keep it, for configuration)."""
         ...
 
     async def add(self, key: str, value: str, ttl: float) -> bool:
@@ -76,10 +76,10 @@ class MemoryStore:
             return None
         return entry[0]
 
-    def _put(self, key: str, value: str, ttl: float) -> None:
+    def _put(self, key: str, value: str, ttl: float | None) -> None:
         if len(self._data) >= self._max_keys and key not in self._data:
             self._evict()
-        self._data[key] = (value, self._clock() + ttl)
+        self._data[key] = (value, self._clock() + ttl if ttl is not None else float("inf"))
 
     def _evict(self) -> None:
         now = self._clock()
@@ -91,7 +91,7 @@ class MemoryStore:
     async def get(self, key: str) -> str | None:
         return self._live(key)
 
-    async def set(self, key: str, value: str, ttl: float) -> None:
+    async def set(self, key: str, value: str, ttl: float | None) -> None:
         self._put(key, value, ttl)
 
     async def add(self, key: str, value: str, ttl: float) -> bool:
@@ -136,8 +136,8 @@ class RedisStore:
         value = await self._redis.get(self._prefix + key)
         return value.decode() if isinstance(value, bytes) else value
 
-    async def set(self, key: str, value: str, ttl: float) -> None:
-        await self._redis.set(self._prefix + key, value, px=_ms(ttl))
+    async def set(self, key: str, value: str, ttl: float | None) -> None:
+        await self._redis.set(self._prefix + key, value, px=_ms(ttl) if ttl is not None else None)
 
     async def add(self, key: str, value: str, ttl: float) -> bool:
         return bool(await self._redis.set(self._prefix + key, value, px=_ms(ttl), nx=True))
@@ -215,7 +215,7 @@ class ResilientStore:
     async def get(self, key: str) -> str | None:
         return await self._either(lambda: self._primary.get(key), lambda: self._fallback.get(key))
 
-    async def set(self, key: str, value: str, ttl: float) -> None:
+    async def set(self, key: str, value: str, ttl: float | None) -> None:
         await self._either(
             lambda: self._primary.set(key, value, ttl), lambda: self._fallback.set(key, value, ttl)
         )

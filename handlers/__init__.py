@@ -11,7 +11,18 @@ import re
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from handlers import actions, app_home, direct_message, insights_command, mention, slash_command
+from handlers import (
+    actions,
+    app_home,
+    assistant,
+    auto_answer,
+    direct_message,
+    insights_command,
+    mention,
+    scope_command,
+    shortcut,
+    slash_command,
+)
 from handlers.user_messages import ignore
 
 ANY_EVENT = re.compile(r".*")
@@ -20,10 +31,15 @@ ANY_EVENT = re.compile(r".*")
 def register_all(app: AsyncApp, deps: Deps) -> None:
     """Register every surface's listeners on app."""
     mention.register(app, deps)
+    # Before direct_message, whose catch-all acknowledges every other message event.
+    auto_answer.register(app, deps)
+    assistant.register(app, deps)
     direct_message.register(app, deps)
     insights_command.register(app, deps)  # before slash_command: Bolt runs the first match
+    scope_command.register(app, deps)  # likewise
     slash_command.register(app, deps)
     actions.register(app, deps)
+    shortcut.register(app, deps)
     app_home.register(app, deps)
     # Last: every other event type is acknowledged with 200, so Slack neither retries it nor
     # counts it against the app's subscriptions.

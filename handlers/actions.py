@@ -110,7 +110,7 @@ async def on_followup(
         return
     question = Question(text=click.value, asker=click.asker, surface="followup")
     if click.private:
-        await replies.privately(question, respond)
+        await replies.privately(question, respond, channel=click.channel)
         return
     await replies.in_thread(question, click.target())
 
@@ -132,7 +132,7 @@ async def on_refresh(
         return
     question = Question(text=text, asker=click.asker, refresh=True, surface="refresh")
     if click.private:
-        await replies.privately(question, respond, replace=True)
+        await replies.privately(question, respond, replace=True, channel=click.channel)
         return
     if not carries_button(body, context, click) or click.message_ts is None:
         await _tell(respond, notices.REFRESH_EXPIRED)

@@ -1,4 +1,5 @@
-"""The App Home tab: the docs insights for listed viewers, a short note for everyone else."""
+"""App Home: the Home tab (docs insights for listed viewers, a short note for everyone
+else) and the Messages tab (the assistant pane's suggested prompts, ``handlers.assistant``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.insights import blocks as insights_blocks
 from bot.insights.access import InsightsAccess
 from bot.insights.query import DEFAULT_SPAN
 from bot.insights.service import InsightsService
+from handlers import assistant
 from handlers.user_messages import ignore
 
 EVENT = "app_home_opened"
@@ -23,6 +25,11 @@ EVENT = "app_home_opened"
 async def is_home_tab(event: dict[str, Any]) -> bool:
     """The Home tab was opened (the event also fires for the Messages tab)."""
     return event.get("tab") == "home"
+
+
+async def is_messages_tab(event: dict[str, Any]) -> bool:
+    """The Messages tab (the assistant pane in the agent experience) was opened."""
+    return event.get("tab") == "messages"
 
 
 async def home_view(
@@ -54,4 +61,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
     command = deps.settings.slash_command
     listener = partial(on_home_opened, deps.access, deps.insights, deps.slack, command)
     app.event(EVENT, matchers=[is_home_tab])(listener)
-    app.event(EVENT)(ignore)  # the Messages tab: nothing to publish
+    messages_tab = partial(assistant.on_messages_tab, deps.prompts, deps.store)
+    app.event(EVENT, matchers=[is_messages_tab])(messages_tab)
+    app.event(EVENT)(ignore)  # any other tab: nothing to show

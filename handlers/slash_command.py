@@ -29,7 +29,8 @@ async def on_command(
     await ack(text=notices.PLACEHOLDER)
     team, channel = str(command.get("team_id", "")), str(command.get("channel_id", ""))
     asker = Asker(workspace=team, user=str(command["user_id"]), conversation=f"{channel}:cmd")
-    await replies.privately(Question(text=text, asker=asker, surface=SURFACE), respond)
+    question = Question(text=text, asker=asker, surface=SURFACE)
+    await replies.privately(question, respond, channel=channel)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

@@ -503,3 +503,69 @@ async def test_private_redis_can_stop_and_restart(redis_server: RedisServer) -> 
         assert await client.get("k") is None  # no persistence: a restart starts empty
     finally:
         await client.aclose()
+
+
+# --- FakeSlack: the assistant pane ----------------------------------------------------------------
+
+_PROMPTS = [{"title": "Start", "message": "How do I start?"}]
+
+
+async def test_suggested_prompts_with_thread_ts_are_silently_ignored_for_an_agent_app(
+    fake_slack: FakeSlack,
+) -> None:
+    client = _slack_client(fake_slack)
+    await client.assistant_threads_setSuggestedPrompts(
+        channel_id="D1", thread_ts="1700000000.000100", prompts=_PROMPTS
+    )
+    assert fake_slack.suggested_prompts == {}  # ok:true, yet nothing shown (as Slack does)
+    assert len(fake_slack.ignored_prompt_calls) == 1
+    await client.assistant_threads_setSuggestedPrompts(channel_id="D1", prompts=_PROMPTS)
+    assert fake_slack.suggested_prompts[("D1", None)]["prompts"] == _PROMPTS
+
+
+async def test_suggested_prompts_per_thread_in_the_legacy_experience(
+    fake_slack: FakeSlack,
+) -> None:
+    fake_slack.agent_view = False
+    client = _slack_client(fake_slack)
+    await client.assistant_threads_setSuggestedPrompts(
+        channel_id="D1", thread_ts="1700000000.000100", prompts=_PROMPTS
+    )
+    assert ("D1", "1700000000.000100") in fake_slack.suggested_prompts
+
+
+@pytest.mark.parametrize(
+    "prompts",
+    [
+        pytest.param([], id="none"),
+        pytest.param(_PROMPTS * 5, id="five"),
+        pytest.param([{"title": "Start"}], id="no-message"),
+    ],
+)
+async def test_suggested_prompts_are_one_to_four_with_title_and_message(
+    fake_slack: FakeSlack, prompts: list[dict[str, str]]
+) -> None:
+    with pytest.raises(SlackApiError) as caught:
+        await _slack_client(fake_slack).assistant_threads_setSuggestedPrompts(
+            channel_id="D1", prompts=prompts
+        )
+    assert caught.value.response["error"] == "invalid_arguments"
+
+
+async def test_set_title_names_a_thread_and_needs_its_arguments(fake_slack: FakeSlack) -> None:
+    client = _slack_client(fake_slack)
+    await client.assistant_threads_setTitle(channel_id="D1", thread_ts="1.1", title="SSO")
+    assert fake_slack.thread_titles == {("D1", "1.1"): "SSO"}
+    with pytest.raises(SlackApiError) as caught:
+        await client.assistant_threads_setTitle(channel_id="D1", thread_ts="1.1", title="")
+    assert caught.value.response["error"] == "invalid_arguments"
+
+
+async def test_a_static_select_over_slacks_limits_is_invalid_blocks(fake_slack: FakeSlack) -> None:
+    option = {"text": {"type": "plain_text", "text": "x" * 76}, "value": "v"}
+    select = {"type": "multi_static_select", "action_id": "a", "options": [option]}
+    with pytest.raises(SlackApiError) as caught:
+        await _slack_client(fake_slack).chat_postMessage(
+            channel="C1", text="t", blocks=[{"type": "actions", "elements": [select]}]
+        )
+    assert caught.value.response["error"] == "invalid_blocks"

@@ -22,7 +22,15 @@ from bot.gitbook.client import make_http_client
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.web import EVENTS_PATH
-from handlers import app_home, direct_message, mention, slash_command
+from handlers import (
+    app_home,
+    assistant,
+    auto_answer,
+    direct_message,
+    mention,
+    shortcut,
+    slash_command,
+)
 from tests.e2e.harness import SIGNING_SECRET, TEAM, bot_env, event_callback
 from tests.e2e.harness import direct_message as dm_event
 from tests.e2e.harness import mention as mention_event
@@ -37,7 +45,11 @@ REQUIRED_SCOPES = {
     "im:history",
     "commands",
     "usergroups:read",  # INSIGHTS_VIEWERS user groups
+    "assistant:write",  # suggested prompts, thread titles
+    "channels:history",  # message.channels (AUTO_ANSWER_CHANNELS)
+    "groups:history",  # message.groups (AUTO_ANSWER_CHANNELS)
 }
+AUTO_ANSWER_CHANNELS = "C0CHAN9 G0PRIV1"
 
 
 def load_manifest() -> dict[str, Any]:
@@ -54,7 +66,13 @@ MANIFEST_EVENTS: list[str] = list(MANIFEST["settings"]["event_subscriptions"]["b
 
 
 def test_bot_events_are_exactly_the_events_the_code_handles() -> None:
-    handled = {mention.EVENT, direct_message.MANIFEST_EVENT, app_home.EVENT}
+    handled = {
+        mention.EVENT,
+        direct_message.MANIFEST_EVENT,
+        app_home.EVENT,
+        assistant.THREAD_STARTED,
+        *auto_answer.MANIFEST_EVENTS,
+    }
     assert sorted(MANIFEST_EVENTS) == sorted(handled)
     assert len(MANIFEST_EVENTS) == len(set(MANIFEST_EVENTS))
 
@@ -62,6 +80,31 @@ def test_bot_events_are_exactly_the_events_the_code_handles() -> None:
 def test_slash_command_is_the_one_the_code_answers() -> None:
     commands = [c["command"] for c in MANIFEST["features"]["slash_commands"]]
     assert commands == [slash_command.COMMAND]
+
+
+def test_message_shortcut_is_the_one_the_code_answers() -> None:
+    (entry,) = MANIFEST["features"]["shortcuts"]
+    assert entry["type"] == "message"
+    assert entry["callback_id"] == shortcut.CALLBACK_ID
+    assert entry["name"] == "Ask the docs"
+    assert len(entry["description"]) <= 80
+
+
+@pytest.mark.parametrize(
+    ("view", "description"),
+    [
+        pytest.param("agent_view", "agent_description", id="agent"),
+        pytest.param("assistant_view", "assistant_description", id="legacy"),
+    ],
+)
+def test_assistant_pane_has_a_description_and_at_most_four_prompts(
+    view: str, description: str
+) -> None:
+    pane = MANIFEST["features"][view]
+    assert pane[description]
+    prompts = pane["suggested_prompts"]
+    assert 1 <= len(prompts) <= 4
+    assert all(p["title"] and p["message"] for p in prompts)
 
 
 def test_interactivity_is_enabled() -> None:
@@ -132,6 +175,26 @@ class BuiltApp:
         }
         return await self.dispatch(urlencode(form), "application/x-www-form-urlencoded")
 
+    async def shortcut(self, callback_id: str, key: str) -> int:
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "team": {"id": TEAM, "domain": "test"},
+            "user": {"id": "U0ASKER7", "team_id": TEAM},
+            "channel": {"id": "C0CHAN9", "name": "general"},
+            "message": {
+                "type": "message",
+                "user": "U0OTHER",
+                "text": "how do I start?",
+                "ts": "1700000000.000200",
+            },
+            "trigger_id": "tr1",
+            "response_url": self.slack.response_url(key),
+            "api_app_id": "A1",
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.dispatch(body, "application/x-www-form-urlencoded")
+
     async def click(self, action_id: str, value: str, key: str) -> int:
         payload = {
             "type": "block_actions",
@@ -160,7 +223,8 @@ class BuiltApp:
 async def built(fake_slack: FakeSlack, fake_gitbook: FakeGitBook) -> AsyncIterator[BuiltApp]:
     fake_gitbook.add_site_space("space_1", "https://docs.example.com/")
     fake_gitbook.add_page("space_1", "page_1", "Getting started", "getting-started")
-    settings = Settings.from_env(bot_env(fake_slack, fake_gitbook))
+    env = bot_env(fake_slack, fake_gitbook, AUTO_ANSWER_CHANNELS=AUTO_ANSWER_CHANNELS)
+    settings = Settings.from_env(env)
     async with make_http_client(settings.gitbook) as http, aiohttp.ClientSession() as session:
         metrics = Metrics()
         deps = build_deps(
@@ -185,6 +249,15 @@ def _event_for(name: str) -> dict[str, Any]:
     if name == "app_home_opened":
         ts = f"{int(time.time())}.000001"
         return {"type": name, "user": "U0ASKER7", "channel": "D0DM1", "tab": "home", "event_ts": ts}
+    if name in ("message.channels", "message.groups"):
+        channel, kind = (
+            ("C0CHAN9", "channel") if name == "message.channels" else ("G0PRIV1", "group")
+        )
+        return {**dm_event("how do I start?"), "channel": channel, "channel_type": kind}
+    if name == "assistant_thread_started":
+        ts = f"{int(time.time())}.000002"
+        thread = {"user_id": "U0ASKER7", "channel_id": "D0DM1", "thread_ts": ts}
+        return {"type": name, "assistant_thread": thread, "event_ts": ts}
     raise AssertionError(f"no sample payload for manifest event {name!r}")
 
 
@@ -192,6 +265,8 @@ def _handled(slack: FakeSlack, event: dict[str, Any]) -> bool:
     """Whether the bot did what the event asks: publish the Home view, or answer."""
     if event["type"] == "app_home_opened":
         return any(c.args.get("user_id") == event["user"] for c in slack.calls_to("views.publish"))
+    if event["type"] == "assistant_thread_started":
+        return bool(slack.calls_to("assistant.threads.setSuggestedPrompts"))
     return any(
         "Sources" in visible_text(m) and m["channel"] == event["channel"]
         for m in slack.messages.values()
@@ -227,6 +302,8 @@ async def test_each_manifest_event_is_handled_and_answered(built: BuiltApp, name
 async def test_event_outside_the_manifest_is_acknowledged_but_not_answered(
     built: BuiltApp, event: dict[str, Any]
 ) -> None:
+    # The contract: every event type, known or not, is acknowledged with 200 (a 404 would
+    # be a failed delivery, retried and counted against the app, docs/slack.md §1).
     assert event["type"] not in {e.split(".")[0] for e in MANIFEST_EVENTS}
     event.setdefault("event_ts", f"{int(time.time())}.000001")
     # 200 for every event type (CONTRACT.md): a 404 makes Slack retry, and may disable events.
@@ -240,6 +317,14 @@ async def test_manifest_slash_command_is_handled_and_another_is_not(built: Built
     await built.slack.wait_until(lambda: len(built.slack.webhooks_to("cmd-manifest")) == 1)
     assert "Hello world" in visible_text(built.slack.webhooks_to("cmd-manifest")[0].body)
     assert await built.command("/not-in-manifest", "how do I start?", "cmd-other") == 404
+
+
+async def test_manifest_message_shortcut_is_handled_and_another_is_not(built: BuiltApp) -> None:
+    (entry,) = MANIFEST["features"]["shortcuts"]
+    assert await built.shortcut(entry["callback_id"], "sc-manifest") == 200
+    await built.slack.wait_until(lambda: len(built.slack.webhooks_to("sc-manifest")) == 1)
+    assert "Hello world" in visible_text(built.slack.webhooks_to("sc-manifest")[0].body)
+    assert await built.shortcut("not_in_manifest", "sc-other") == 404
 
 
 async def test_interactivity_reaches_the_button_handlers(built: BuiltApp) -> None:

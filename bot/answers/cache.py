@@ -86,27 +86,29 @@ class AnswerCache:
         self._ttl = ttl
         self._clock = clock
 
-    def key(self, question: str) -> str:
-        """Return the store key for question on this site and scope."""
-        material = f"{self._site_id}\x00default\x00{normalize_question(question)}"
+    def key(self, question: str, scope: tuple[str, ...] = ()) -> str:
+        """Return the store key for question on this site and scope (site-space ids)."""
+        # The same question limited to other site spaces may get another answer.
+        scope_part = ",".join(sorted(set(scope))) or "default"
+        material = f"{self._site_id}\x00{scope_part}\x00{normalize_question(question)}"
         return "docsbot:cache:" + hashlib.sha256(material.encode()).hexdigest()
 
-    async def get(self, question: str) -> Answer | None:
+    async def get(self, question: str, scope: tuple[str, ...] = ()) -> Answer | None:
         """Return the cached answer, labelled with when it was made."""
         if self._ttl <= 0:
             return None
-        raw = await self._store.get(self.key(question))
+        raw = await self._store.get(self.key(question, scope))
         decoded = decode_answer(raw) if raw else None
         if decoded is None:
             return None
         answer, created_at = decoded
         return replace(answer, cached_at=created_at)
 
-    async def put(self, answer: Answer) -> None:
-        """Cache an answer under its question."""
+    async def put(self, answer: Answer, scope: tuple[str, ...] = ()) -> None:
+        """Cache an answer under its question and scope."""
         if self._ttl > 0:
             value = encode_answer(answer, created_at=self._clock())
-            await self._store.set(self.key(answer.question), value, self._ttl)
+            await self._store.set(self.key(answer.question, scope), value, self._ttl)
 
 
 @dataclass(frozen=True, slots=True)

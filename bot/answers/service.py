@@ -112,7 +112,7 @@ class AnswerService:
     def _flight(self, question: Question) -> Flight:
         # Questions with thread context or a Refresh are their own; identical others share.
         shareable = not (question.goal or question.refresh)
-        key = self._cache.key(question.text) if shareable else uuid.uuid4().hex
+        key = self._cache.key(question.text, question.scope) if shareable else uuid.uuid4().hex
         flight = self._flights.get(key)
         if flight is None:
             flight = self._flights[key] = Flight()
@@ -129,7 +129,7 @@ class AnswerService:
             final = await self._finish(question, attempt)
             # An answer shaped by a thread's context must not be served to other threads.
             if final.outcome is Outcome.ANSWERED and not question.goal:
-                await self._cache.put(final)
+                await self._cache.put(final, question.scope)
             flight.land(final)
         except BaseException as exc:
             flight.fail(exc)
@@ -148,7 +148,7 @@ class AnswerService:
         # A follow-up in a conversation depends on its context: never answer it from cache.
         if question.refresh or question.goal:
             return None
-        cached = await self._cache.get(question.text)
+        cached = await self._cache.get(question.text, question.scope)
         if cached is not None:
             self._metrics.cache_hits.inc()
         return cached
@@ -172,7 +172,7 @@ class AnswerService:
     async def _ask_once(self, question: Question, attempt: _Attempt) -> AsyncIterator[Draft]:
         # The body is exactly what the contract promises GitBook: question, scope, and
         # context where a thread gives one; visitor ids travel only in insights events.
-        stream = self._gitbook.ask(question.text, goal=question.goal)
+        stream = self._gitbook.ask(question.text, goal=question.goal, scope=question.scope)
         asked_at = time.monotonic()
         try:
             async with aclosing(stream) as snapshots:

@@ -39,6 +39,7 @@ class SiteSpace:
     space_id: str
     published_url: str | None
     default: bool
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +77,15 @@ class GitBookClient:
         self._site_path = f"orgs/{settings.organization_id}/sites/{settings.site_id}"
 
     async def ask(
-        self, question: str, *, session: VisitorSession | None = None, goal: str | None = None
+        self,
+        question: str,
+        *,
+        session: VisitorSession | None = None,
+        goal: str | None = None,
+        scope: tuple[str, ...] = (),
     ) -> AsyncGenerator[AnswerSnapshot, None]:
         """Stream the answer to question as full snapshots; raise a GitBookError on failure."""
-        body = ask_body(question, session=session, goal=goal)
+        body = ask_body(question, session=session, goal=goal, scope=scope)
         try:
             async with aconnect_sse(
                 self._http,
@@ -163,15 +169,26 @@ def _json_object(
 
 
 def ask_body(
-    question: str, *, session: VisitorSession | None = None, goal: str | None = None
+    question: str,
+    *,
+    session: VisitorSession | None = None,
+    goal: str | None = None,
+    scope: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Build the Ask request body (streamAskInSite)."""
-    body: dict[str, Any] = {"question": question, "scope": {"mode": "default"}}
+    """Build the Ask request body (streamAskInSite); scope: site-space ids, () for the site."""
+    body: dict[str, Any] = {"question": question, "scope": ask_scope(scope)}
     if goal:
         body["context"] = {"goal": goal[:GOAL_LIMIT]}
     if session is not None:
         body["session"] = {"visitorId": session.visitor_id, "sessionId": session.session_id}
     return body
+
+
+def ask_scope(site_spaces: tuple[str, ...]) -> dict[str, Any]:
+    """A SiteSearchScope: the site's default content, or only the listed site spaces."""
+    if not site_spaces:
+        return {"mode": "default"}
+    return {"mode": "specific", "siteSpaceIds": list(site_spaces)}
 
 
 async def _raise_for_status(response: httpx.Response) -> None:
@@ -271,6 +288,7 @@ def _site_space(item: dict[str, Any]) -> SiteSpace:
         space_id=str(space_id or ""),
         published_url=urls.get("published"),
         default=bool(item.get("default")),
+        title=str(item.get("title") or ""),
     )
 
 

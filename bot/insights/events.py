@@ -66,7 +66,8 @@ def ask_question_event(
             "url": url,
             "displayContext": "server",
             "siteSection": None,
-            "siteSpace": None,
+            # The event names one site space: a channel scoped to exactly one names it.
+            "siteSpace": question.scope[0] if len(question.scope) == 1 else None,
             "siteShareKey": None,
             "space": None,
             "revision": None,

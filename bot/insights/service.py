@@ -24,7 +24,7 @@ from bot.insights.query import (
     question_counts,
     top_questions_query,
 )
-from bot.insights.report import InsightsReport, build_report, days_between
+from bot.insights.report import InsightsReport, build_report, days_between, merge_questions
 
 Clock = Callable[[], datetime]
 
@@ -71,6 +71,10 @@ class InsightsService:
         days = days_between(start.date(), end.date() - timedelta(days=1))
         label = f"week of {start.strftime('%d %b %Y')}"
         return build_report(label, days, this_week, top, gaps, previous_total=previous)
+
+    async def top_questions(self, span: Span) -> list[QuestionCount]:
+        """The questions asked most over span, variants merged, most asked first."""
+        return merge_questions(await self._top(span.preset))
 
     async def _daily(self, range_: str | dict[str, str]) -> list[DayCount]:
         return day_counts(await self._rows(daily_query(range_)))

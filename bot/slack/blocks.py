@@ -38,6 +38,7 @@ BUTTON_LABEL_LIMIT = 75
 FOLLOWUP_ACTION = "docsbot_followup"
 REFRESH_ACTION = "docsbot_refresh"
 SHARE_ACTION = "docsbot_share"
+SHARE_IN_THREAD_ACTION = "docsbot_share_thread"  # value: "<answer id>:<thread ts>"
 HELPFUL_ACTION = "docsbot_feedback_helpful"
 NOT_HELPFUL_ACTION = "docsbot_feedback_not_helpful"
 
@@ -113,13 +114,21 @@ def format_age(seconds: float) -> str:
 
 
 def answer_messages(
-    answer: Answer, *, private: bool = False, asked_by: str | None = None, now: float | None = None
+    answer: Answer,
+    *,
+    private: bool = False,
+    asked_by: str | None = None,
+    now: float | None = None,
+    share_thread: str | None = None,
 ) -> list[SlackMessage]:
-    """The final reply: the answer split into messages, the last one with sources and buttons."""
+    """The final reply: the answer split into messages, the last one with sources and buttons.
+
+    A private answer's Share posts at the channel's top level, or in share_thread if given.
+    """
     pieces = _answer_pieces(answer)
     messages = [_message(piece, [MarkdownBlock(text=piece)]) for piece in pieces[:-1]]
     last: list[Block] = [MarkdownBlock(text=pieces[-1])] if pieces[-1] else []
-    last += _footer(answer, private=private, asked_by=asked_by, now=now)
+    last += _footer(answer, private=private, asked_by=asked_by, now=now, thread=share_thread)
     messages.append(_message(pieces[-1] or _fallback_text(answer), last))
     return messages
 
@@ -168,7 +177,12 @@ def _fallback_text(answer: Answer) -> str:
 
 
 def _footer(
-    answer: Answer, *, private: bool, asked_by: str | None, now: float | None
+    answer: Answer,
+    *,
+    private: bool,
+    asked_by: str | None,
+    now: float | None,
+    thread: str | None = None,
 ) -> list[Block]:
     blocks: list[Block] = []
     if answer.notice:
@@ -180,7 +194,7 @@ def _footer(
     if answer.cached_at is not None:
         age = format_age((now if now is not None else time.time()) - answer.cached_at)
         blocks.append(_context(notices.cached_label(age)))
-    blocks += _buttons(answer, private=private)
+    blocks += _buttons(answer, private=private, share_thread=thread)
     return blocks
 
 
@@ -199,7 +213,13 @@ def _button(label: str, action_id: str, value: str) -> ButtonElement:
     return ButtonElement(text=label, action_id=action_id, value=value[:2000])
 
 
-def _buttons(answer: Answer, *, private: bool) -> list[Block]:
+def share_in_thread_value(value: str) -> tuple[str, str] | None:
+    """Read a Share in thread button's value: (answer id, thread ts), or None."""
+    answer_id, _, thread_ts = value.partition(":")
+    return (answer_id, thread_ts) if answer_id and thread_ts else None
+
+
+def _buttons(answer: Answer, *, private: bool, share_thread: str | None = None) -> list[Block]:
     blocks: list[Block] = []
     followups = [
         _button(q, f"{FOLLOWUP_ACTION}_{i}", q) for i, q in enumerate(answer.followups[:3])
@@ -212,7 +232,10 @@ def _buttons(answer: Answer, *, private: bool) -> list[Block]:
         controls.append(_button(notices.NOT_HELPFUL_BUTTON, NOT_HELPFUL_ACTION, answer.answer_id))
     if answer.cached_at is not None:
         controls.append(_button(notices.REFRESH_BUTTON, REFRESH_ACTION, answer.answer_id))
-    if private:
+    if private and share_thread:
+        value = f"{answer.answer_id}:{share_thread}"
+        controls.append(_button(notices.SHARE_IN_THREAD_BUTTON, SHARE_IN_THREAD_ACTION, value))
+    elif private:
         controls.append(_button(notices.SHARE_BUTTON, SHARE_ACTION, answer.answer_id))
     if controls:
         blocks.append(ActionsBlock(block_id="docsbot_controls", elements=controls))

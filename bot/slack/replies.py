@@ -20,13 +20,15 @@ from bot import notices
 from bot.answers.cache import AnswerArchive
 from bot.answers.service import AnswerService, checked_question
 from bot.errors import QuestionError, ReplyClosed, SlackDeliveryError
+from bot.insights.gaps import DocGaps, GapKind
 from bot.metrics import Metrics
-from bot.models import Answer, AnswerUpdate, Draft, Question
+from bot.models import Answer, AnswerUpdate, Draft, Outcome, Question
 from bot.slack import blocks as messages
 from bot.slack.blocks import SlackMessage
 from bot.slack.delivery.streamer import ReplyTarget, Streamer
 from bot.slack.delivery.writer import UNREACHABLE_CHANNEL
 from bot.slack.guards import UserRateLimit
+from bot.slack.scopes import ChannelScopes
 from bot.tasks import finish_or_cancel
 
 logger = logging.getLogger(__name__)
@@ -44,13 +46,17 @@ class Replies:
         *,
         per_minute: int,
         metrics: Metrics,
+        scopes: ChannelScopes | None = None,
+        gaps: DocGaps | None = None,
     ) -> None:
-        self._metrics = metrics
         self._answers = answers
         self._streamer = streamer
         self._archive = archive
         self._rate_limit = rate_limit
         self._per_minute = per_minute
+        self._scopes = scopes
+        self._metrics = metrics
+        self._gaps = gaps  # unanswered auto-answers (the answer service records "no answer")
         self._in_flight: set[asyncio.Task[Any]] = set()
 
     async def _refusal(self, question: Question) -> SlackMessage | None:
@@ -62,10 +68,18 @@ class Replies:
             return messages.notice(notices.rate_limited(self._per_minute))
         return None
 
+    async def _scoped(self, question: Question, channel: str | None) -> Question:
+        """The question limited to its channel's site spaces (`/docs scope`), if any."""
+        if question.scope or self._scopes is None or not channel:
+            return question
+        scope = await self._scopes.get(question.asker.workspace, channel)
+        return replace(question, scope=scope) if scope else question
+
     async def in_thread(
         self, question: Question, target: ReplyTarget, *, existing_ts: str | None = None
     ) -> None:
         """Answer in a thread (or DM), streaming into a new reply or into existing_ts."""
+        question = await self._scoped(question, target.channel)
         refusal = await self._refusal(question)
         if refusal is not None:
             self._count_refusal(question)
@@ -90,20 +104,62 @@ class Replies:
                     raise ReplyClosed("reply closed after a failure") from exc
 
     async def privately(
-        self, question: Question, respond: AsyncRespond, *, replace: bool = False
+        self,
+        question: Question,
+        respond: AsyncRespond,
+        *,
+        replace: bool = False,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        share_thread: str | None = None,
     ) -> None:
-        """Answer only to the asker, in one piece (ephemeral messages cannot be edited)."""
+        """Answer only to the asker, in one piece (ephemeral messages cannot be edited).
+
+        channel: where it was asked (its scope applies); thread_ts: the thread the private
+        answer shows in; share_thread: the thread its Share button posts in (else Share
+        posts at the channel's top level).
+        """
+        question = await self._scoped(question, channel)
+        send = _Private(respond, thread_ts)
         refusal = await self._refusal(question)
         if refusal is not None:
             self._count_refusal(question)
-            await _send(respond, refusal, replace=replace)
+            await send(refusal, replace=replace)
             return
         with self._tracked(question) as flight:
             async with aclosing(self._answers.answer(question)) as updates:
-                final = await _final_or_closed(flight.timed(updates), respond, replace=replace)
+                final = await _final_or_closed(flight.timed(updates), send, replace=replace)
             flight.ended(final)
-        for index, message in enumerate(messages.answer_messages(final, private=True)):
-            await _send(respond, message, replace=replace and index == 0)
+        replies = messages.answer_messages(final, private=True, share_thread=share_thread)
+        for index, message in enumerate(replies):
+            await send(message, replace=replace and index == 0)
+
+    async def only_if_answered(self, question: Question, target: ReplyTarget) -> Outcome | None:
+        """Answer in target's thread only with a real answer; otherwise post nothing at all.
+
+        For people who did not ask the bot (auto-answer channels): no placeholder, no
+        refusal, no "no answer", no error notice. Returns how it ended (None: refused).
+        """
+        question = await self._scoped(question, target.channel)
+        if await self._refusal(question) is not None:
+            logger.info(
+                "auto-answer skipped in %s: refused (empty, too long or rate limited)",
+                target.channel,
+            )
+            return None
+        with self._tracked(question) as flight:
+            async with aclosing(self._answers.answer(question)) as updates:
+                final = await _final_silently(flight.timed(updates))
+            flight.ended(final)
+        if final.outcome is not Outcome.ANSWERED:
+            if final.outcome is Outcome.FAILED and self._gaps is not None:
+                # Nobody was told: the docs team still learns the question went unanswered.
+                await self._gaps.record(GapKind.NO_ANSWER, question.text)
+            logger.info("auto-answer stayed silent in %s: %s", target.channel, final.outcome)
+            return final.outcome
+        for message in messages.answer_messages(final):
+            await self._streamer.post(target, message)
+        return final.outcome
 
     async def share(
         self, answer_id: str, target: ReplyTarget, user: str, respond: AsyncRespond
@@ -186,8 +242,27 @@ class _InFlight:
             yield update
 
 
+class _Private:
+    """Sends private messages through a response_url, in a thread when one is given."""
+
+    def __init__(self, respond: AsyncRespond, thread_ts: str | None) -> None:
+        self._respond = respond
+        self._thread_ts = thread_ts
+
+    async def __call__(self, message: SlackMessage, *, replace: bool = False) -> None:
+        await _send(self._respond, message, replace=replace, thread_ts=self._thread_ts)
+
+
+async def _final_silently(updates: AsyncIterator[AnswerUpdate]) -> Answer:
+    """The final answer, drafts skipped (nothing is shown until there is an answer)."""
+    async for update in updates:
+        if isinstance(update, Answer):
+            return update
+    raise RuntimeError("the answer stream ended without a final answer")
+
+
 async def _final_or_closed(
-    updates: AsyncIterator[AnswerUpdate], respond: AsyncRespond, *, replace: bool
+    updates: AsyncIterator[AnswerUpdate], send: _Private, *, replace: bool
 ) -> Answer:
     """The final answer; cut short (shutdown, a failure), the asker gets what was written.
 
@@ -204,15 +279,24 @@ async def _final_or_closed(
     except BaseException as exc:
         shown = latest.markdown if latest else None
         restarting = isinstance(exc, asyncio.CancelledError)
-        await _send(respond, messages.interrupted(shown, restarting=restarting), replace=replace)
+        await send(messages.interrupted(shown, restarting=restarting), replace=replace)
         if isinstance(exc, Exception):
             raise ReplyClosed("private answer closed after a failure") from exc
         raise
 
 
-async def _send(respond: AsyncRespond, message: SlackMessage, *, replace: bool = False) -> None:
+async def _send(
+    respond: AsyncRespond,
+    message: SlackMessage,
+    *,
+    replace: bool = False,
+    thread_ts: str | None = None,
+) -> None:
     response = await respond(
-        **message.as_kwargs(), response_type="ephemeral", replace_original=replace
+        **message.as_kwargs(),
+        response_type="ephemeral",
+        replace_original=replace,
+        thread_ts=thread_ts,
     )
     status = getattr(response, "status_code", 200)
     if status >= 300:

@@ -203,3 +203,30 @@ def test_log_format_is_text_or_json(value: str, expected: str) -> None:
 def test_another_log_format_is_named() -> None:
     with pytest.raises(ConfigError, match="LOG_FORMAT must be one of text, json"):
         Settings.from_env({**BASE, "LOG_FORMAT": "logfmt"})
+
+
+def test_suggested_prompts_are_split_on_semicolons_and_at_most_four_kept() -> None:
+    env = {**BASE, "SUGGESTED_PROMPTS": " How do I start? ;; What is SSO?;a;b;c "}
+    assert Settings.from_env(env).suggested_prompts == ("How do I start?", "What is SSO?", "a", "b")
+    assert Settings.from_env(BASE).suggested_prompts == ()
+
+
+def test_auto_answer_channels_are_read_and_validated() -> None:
+    env = {**BASE, "AUTO_ANSWER_CHANNELS": "C0HELP1, G0PRIV2  C0HELP1"}
+    assert Settings.from_env(env).auto_answer_channels == frozenset({"C0HELP1", "G0PRIV2"})
+    assert Settings.from_env(BASE).auto_answer_channels == frozenset()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("D0DM1", id="dm"),
+        pytest.param("U0USER", id="user"),
+        pytest.param("#general", id="name"),
+        pytest.param("C0HELP1;C0HELP2", id="semicolon"),
+    ],
+)
+def test_auto_answer_channels_must_be_channel_ids(value: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({**BASE, "AUTO_ANSWER_CHANNELS": value})
+    assert "AUTO_ANSWER_CHANNELS" in str(info.value)

@@ -134,3 +134,22 @@ async def test_resilient_store_lists_fall_back_to_memory(redis_server: RedisServ
         assert await store.recent("docsbot:l") == []  # the restarted server kept nothing
     finally:
         await client.aclose()
+
+
+async def test_a_value_without_ttl_is_kept(redis_url: str, redis_key_prefix: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    store = RedisStore(client, prefix=redis_key_prefix)
+    try:
+        await store.set("docsbot:config", "v", None)
+        assert await store.get("docsbot:config") == "v"
+        assert await client.pttl(redis_key_prefix + "docsbot:config") == -1  # no expiry
+    finally:
+        await client.aclose()
+
+
+async def test_memory_store_keeps_a_value_without_ttl() -> None:
+    clock = FakeClock(0.0)
+    store = MemoryStore(clock=clock)
+    await store.set("k", "v", None)
+    clock.now = 10.0**9
+    assert await store.get("k") == "v"

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 JSON = dict[str, Any]
-_JSON_ARGS = ("blocks", "attachments", "metadata", "chunks", "view")
+_JSON_ARGS = ("blocks", "attachments", "metadata", "chunks", "view", "prompts")
 _CONTENT_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
 
 
@@ -216,6 +216,10 @@ def _elements_problem(elements: list[JSON]) -> str | None:
             if action_id in action_ids:  # must be unique within a block
                 return f"duplicate action_id {action_id!r}"
             action_ids.add(action_id)
+        if element.get("type") in ("static_select", "multi_static_select"):
+            problem = _select_problem(element)
+            if problem:
+                return problem
         if element.get("type") == "button":
             if not 1 <= len(_text(element.get("text"))) <= 75:
                 return "button text must be 1 to 75 chars"
@@ -223,6 +227,22 @@ def _elements_problem(elements: list[JSON]) -> str | None:
                 return "button value over 2000 chars"
             if len(str(element.get("url", ""))) > 3000:
                 return "button url over 3000 chars"
+    return None
+
+
+def _select_problem(element: JSON) -> str | None:
+    """A static select: 1 to 100 options (text ≤ 75, value ≤ 150); initial ones among them."""
+    options = element.get("options") or []
+    if not 1 <= len(options) <= 100:
+        return "a static select needs 1 to 100 options"
+    for option in options:
+        if not 1 <= len(_text(option.get("text"))) <= 75:
+            return "option text must be 1 to 75 chars"
+        if not 1 <= len(str(option.get("value") or "")) <= 150:
+            return "option value must be 1 to 150 chars"
+    values = {o.get("value") for o in options}
+    if any(o.get("value") not in values for o in element.get("initial_options") or []):
+        return "initial_options must be among the options"
     return None
 
 
@@ -251,6 +271,12 @@ class FakeSlack:
         self.refusals: list[Refusal] = []
         self.usergroups: dict[str, list[str]] = {}  # user group id → member ids
         self.home_views: dict[str, JSON] = {}  # user id → the Home view last published
+        # The assistant pane (slack-api docs section 10). agent_view: the app uses the agent
+        # experience, where a setSuggestedPrompts call with thread_ts silently does nothing.
+        self.agent_view = True
+        self.suggested_prompts: dict[tuple[str, str | None], JSON] = {}  # (channel, thread)
+        self.ignored_prompt_calls: list[JSON] = []
+        self.thread_titles: dict[tuple[str, str], str] = {}
         self.count_429: Counter[str] = Counter()
         self.text_limits: dict[str, int] = {"chat.update": 4000}
         self.response_url_max_uses = 5
@@ -488,6 +514,8 @@ class FakeSlack:
             "chat.stopStream": self._stop_stream,
             "usergroups.users.list": self._usergroup_users,
             "views.publish": self._views_publish,
+            "assistant.threads.setSuggestedPrompts": self._set_suggested_prompts,
+            "assistant.threads.setTitle": self._set_title,
         }
 
     def _next_ts(self) -> str:
@@ -651,6 +679,35 @@ class FakeSlack:
             raise _Refused("invalid_blocks", problem)
         self.home_views[user] = view
         return {"ok": True, "view": {"id": f"V{len(self.home_views)}", **view}}
+
+    # the assistant pane
+
+    def _set_suggested_prompts(self, args: JSON) -> JSON:
+        channel, prompts = str(args.get("channel_id") or ""), args.get("prompts")
+        if not channel:
+            raise _Refused("channel_not_found", "channel_id is required")
+        if not isinstance(prompts, list) or not 1 <= len(prompts) <= 4:  # "up to four"
+            raise _Refused("invalid_arguments", "prompts must hold 1 to 4 prompts")
+        if any(not (isinstance(p, dict) and p.get("title") and p.get("message")) for p in prompts):
+            raise _Refused("invalid_arguments", "each prompt needs a title and a message")
+        thread = str(args["thread_ts"]) if args.get("thread_ts") else None
+        if thread is not None and self.agent_view:
+            # "Including it in a call for an agent app will cause the call to silently fail".
+            self.ignored_prompt_calls.append(args)
+            return {"ok": True}
+        self.suggested_prompts[(channel, thread)] = {"title": args.get("title"), "prompts": prompts}
+        return {"ok": True}
+
+    def _set_title(self, args: JSON) -> JSON:
+        channel, thread, title = (
+            str(args.get(k) or "") for k in ("channel_id", "thread_ts", "title")
+        )
+        if not channel:
+            raise _Refused("channel_not_found", "channel_id is required")
+        if not (thread and title):
+            raise _Refused("invalid_arguments", "thread_ts and title are required")
+        self.thread_titles[(channel, thread)] = title
+        return {"ok": True}
 
     # response_url
 

@@ -68,6 +68,14 @@ async def test_cache_keys_include_the_site() -> None:
     assert await AnswerCache(store, site_id="site_2", ttl=60).get("How do I rotate a key?") is None
 
 
+async def test_cache_keys_include_the_scope() -> None:
+    cache = AnswerCache(MemoryStore(), site_id="site_1", ttl=60)
+    await cache.put(_answer(), ("sitesp_2", "sitesp_1"))
+    assert await cache.get("How do I rotate a key?") is None  # the whole site: another answer
+    assert await cache.get("How do I rotate a key?", ("sitesp_2",)) is None
+    assert await cache.get("How do I rotate a key?", ("sitesp_1", "sitesp_2")) is not None
+
+
 async def test_ttl_zero_turns_the_cache_off() -> None:
     cache = AnswerCache(MemoryStore(), site_id="s", ttl=0)
     await cache.put(_answer())

@@ -85,6 +85,16 @@ async def test_request_is_markdown_format_and_schema_valid(
     assert fake_gitbook.schema_errors == []
 
 
+async def test_a_channel_scope_is_sent_as_specific_site_spaces(
+    client: GitBookClient, fake_gitbook: FakeGitBook
+) -> None:
+    async for _ in client.ask("How do I rotate a key?", scope=("sitesp_1", "sitesp_2")):
+        pass
+    (request,) = fake_gitbook.ask_requests
+    assert request.body["scope"] == {"mode": "specific", "siteSpaceIds": ["sitesp_1", "sitesp_2"]}
+    assert fake_gitbook.schema_errors == []  # valid against GitBook's OpenAPI
+
+
 async def test_sources_and_followups_are_parsed(
     client: GitBookClient, fake_gitbook: FakeGitBook
 ) -> None:

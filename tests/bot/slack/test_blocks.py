@@ -113,6 +113,21 @@ def test_share_only_when_private_and_refresh_only_when_cached(
     assert labelled is (cached_at is not None)
 
 
+def test_a_private_answer_for_a_thread_shares_in_that_thread() -> None:
+    message = only(answer_messages(answer(), private=True, share_thread="1700000000.000100"))
+    ids = action_ids(message)
+    assert messages.SHARE_IN_THREAD_ACTION in ids and messages.SHARE_ACTION not in ids
+    (share,) = [b for b in buttons(message) if b["action_id"] == messages.SHARE_IN_THREAD_ACTION]
+    assert share["text"]["text"] == "Share in thread"
+    assert messages.share_in_thread_value(share["value"]) == ("ans_1", "1700000000.000100")
+    assert block_problem(message["blocks"]) is None
+
+
+@pytest.mark.parametrize("value", ["", "ans_1", ":1700000000.000100", "ans_1:"])
+def test_a_malformed_share_in_thread_value_is_refused(value: str) -> None:
+    assert messages.share_in_thread_value(value) is None
+
+
 def test_asked_by_credits_the_asker() -> None:
     message = only(answer_messages(answer(), asked_by="U0ASKER7"))
     assert "Asked by <@U0ASKER7>: How do I rotate an API key?" in visible_text(message)
