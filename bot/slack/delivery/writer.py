@@ -1,8 +1,9 @@
 """What every way of delivering a reply shares: where it goes, its progress, Slack writes.
 
 ``SlackWriter`` holds the plain writes (post, edit, the paced edit loop, the final edit
-that always lands or is reposted, the thread status); the edit path (``bot.slack.delivery.streamer``)
-and the native path (``bot.slack.delivery.native``) are built from them.
+that always lands or is reposted, the thread status); the edit path
+(``bot.slack.delivery.streamer``) and the native path (``bot.slack.delivery.native``) are
+built from them.
 """
 
 from __future__ import annotations
