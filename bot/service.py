@@ -20,7 +20,7 @@ from bot.gitbook.client import make_http_client
 from bot.insights.digest import WeeklyDigest, weekly_digest
 from bot.insights.service import Clock, utc_now
 from bot.settings import Settings
-from bot.slack.web import build_web_app
+from bot.slack.web import build_web_app, server_options
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,8 @@ class Service:
         # In Socket Mode only /healthz is served; events arrive over the socket.
         events_app = None if self.settings.socket_mode else bolt
         secret = str(self.settings.slack_signing_secret or "")
-        runner = web.AppRunner(build_web_app(events_app, self.deps.store, secret), access_log=None)
+        app = build_web_app(events_app, self.deps.store, secret)
+        runner = web.AppRunner(app, access_log=None, **server_options())
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
         self._site = web.TCPSite(runner, host=self._host, port=self.settings.port)
