@@ -180,7 +180,7 @@ def _well_formed_text(body: bytes, request: web.Request) -> str:
     return text
 
 
-def _well_formed(body: str, content_type: str) -> bool:
+def _well_formed(body: str, content_type: str = "") -> bool:
     """Whether Bolt can parse body (it picks JSON by content type or a leading brace)."""
     if content_type == "application/json" or body.startswith("{"):
         return _is_json_object_with_type(body)
