@@ -16,11 +16,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.store import Store
@@ -85,12 +87,24 @@ def _events_handler(bolt: AsyncApp, secret: bytes) -> Handler:
             # debug, not info: a flood of refusals must not become a flood of log lines
             logger.debug("refused %s: %s", EVENTS_PATH, refused.reason)
             return _refusal(refused)
-        bolt_request = AsyncBoltRequest(
-            body=text, query=request.query_string, headers=dict(request.headers)
-        )
+        bolt_request = _bolt_request(text, request)
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     return slack_events
+
+
+def _bolt_request(text: str, request: web.Request) -> AsyncBoltRequest:
+    """Hand a signed, well-formed body to Bolt, which verifies and routes it again."""
+    bolt_request = AsyncBoltRequest(
+        body=text, query=request.query_string, headers=dict(request.headers)
+    )
+    if not bolt_request.body:
+        # Bolt reads any form containing the word "payload" (say, `/docs what is a payload?`)
+        # as an interaction and, finding no payload field, as empty: the question would be
+        # lost. _well_formed proved it a form, so give Bolt the fields it holds.
+        bolt_request.body = dict(parse_qsl(text, keep_blank_values=True))
+        bolt_request.context = build_async_context(AsyncBoltContext({}), bolt_request.body)
+    return bolt_request
 
 
 def _refusal(refused: _Refused) -> web.Response:

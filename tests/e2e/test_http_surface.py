@@ -474,3 +474,16 @@ async def test_signed_body_over_the_limit_sent_chunked_gets_413(
             f"{bot.url}/slack/events", content=chunks(), headers=headers
         )
     assert response.status_code == 413
+
+
+async def test_a_slash_command_mentioning_payload_is_answered(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    # Bolt alone parses any form containing "payload" as an empty interaction.
+    fake_gitbook.script_ask([Snapshot("A payload is the body."), DoneEvent()])
+    async with running_bot(fake_slack, fake_gitbook) as bot:
+        response, key = await bot.command("what is a payload?")
+        assert response.status_code == 200
+        await fake_slack.wait_until(lambda: len(fake_slack.webhooks_to(key)) == 1)
+    assert "A payload is the body." in visible_text(fake_slack.webhooks_to(key)[0].body)
+    assert fake_gitbook.ask_requests[0].question == "what is a payload?"
