@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -42,9 +43,36 @@ _UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+class _ClientGarbage(logging.Filter):
+    """Log a client's malformed HTTP at INFO without a traceback: it is not the bot's error.
+
+    aiohttp logs every request it cannot parse (a bad Content-Length, a bad chunk size) with
+    ``logger.exception``; an ERROR with a traceback per garbage request would bury real ones.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+            record.msg = f"{record.msg} (%s)"
+            # The first line only: the rest quotes the client's raw bytes.
+            first_line = str(error.message).strip().partition("\n")[0]
+            record.args = (*(record.args or ()), first_line)
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _server_logger() -> logging.Logger:
+    server_logger = logging.getLogger(f"{__name__}.server")
+    if not any(isinstance(f, _ClientGarbage) for f in server_logger.filters):
+        server_logger.addFilter(_ClientGarbage())
+    return server_logger
+
+
 def server_options() -> dict[str, Any]:
     """Options for the aiohttp server (web.AppRunner) that the edge's guarantees rely on."""
     return {
+        "logger": _server_logger(),
         # aiohttp closes a connection still waiting for its request (headers incomplete)
         # once this much has passed since it connected or since its previous response.
         "keepalive_timeout": REQUEST_TIMEOUT_SECONDS,
@@ -73,10 +101,11 @@ def build_web_app(
 class _Refused(Exception):
     """A request the edge answers itself, with status and a short reason."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, *, signature_problem: bool = False) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.signature_problem = signature_problem
 
 
 def _events_handler(bolt: AsyncApp, secret: bytes) -> Handler:
@@ -84,8 +113,10 @@ def _events_handler(bolt: AsyncApp, secret: bytes) -> Handler:
         try:
             text = await _signed_text(request, secret)
         except _Refused as refused:
-            # debug, not info: a flood of refusals must not become a flood of log lines
-            logger.debug("refused %s: %s", EVENTS_PATH, refused.reason)
+            # Unsigned garbage at DEBUG, so that a flood is not a flood of log lines; a wrong
+            # or stale signature at INFO, as it is also what a bad secret or clock looks like.
+            level = logging.INFO if refused.signature_problem else logging.DEBUG
+            logger.log(level, "refused %s: %s", EVENTS_PATH, refused.reason)
             return _refusal(refused)
         bolt_request = _bolt_request(text, request)
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
@@ -121,7 +152,7 @@ async def _signed_text(request: web.Request, secret: bytes) -> str:
         raise _Refused(413, "body too large")
     body = await _read_body(request)
     if not hmac.compare_digest(_signature(secret, timestamp, body), signature):
-        raise _Refused(401, "invalid signature")
+        raise _Refused(401, "invalid signature", signature_problem=True)
     return _well_formed_text(body, request)
 
 
@@ -132,7 +163,7 @@ def _signature_headers(request: web.Request) -> tuple[bytes, bytes]:
     if not (timestamp.isascii() and timestamp.isdigit() and signature.isascii()):
         raise _Refused(401, "missing or malformed signature headers")
     if abs(time.time() - int(timestamp)) > SIGNATURE_MAX_AGE_SECONDS:
-        raise _Refused(401, "stale signature timestamp")
+        raise _Refused(401, "stale signature timestamp", signature_problem=True)
     return timestamp.encode(), signature.encode()
 
 

@@ -487,3 +487,20 @@ async def test_a_slash_command_mentioning_payload_is_answered(
         await fake_slack.wait_until(lambda: len(fake_slack.webhooks_to(key)) == 1)
     assert "A payload is the body." in visible_text(fake_slack.webhooks_to(key)[0].body)
     assert fake_gitbook.ask_requests[0].question == "what is a payload?"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"Content-Length: abc\r\n\r\n", id="bad-content-length"),
+        pytest.param(b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", id="both-lengths"),
+        pytest.param(b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", id="bad-chunk-size"),
+    ],
+)
+async def test_malformed_http_gets_400_without_an_error_log(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, caplog: pytest.LogCaptureFixture, raw: bytes
+) -> None:
+    async with running_bot(fake_slack, fake_gitbook) as bot, _raw_clients(bot, 1) as (client,):
+        await client.send(b"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n" + raw)
+        assert await client.status() == 400
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
