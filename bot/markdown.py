@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
+from urllib.parse import urlsplit
 
 MAX_MARKER = 10  # longer fences are left open rather than reopened, to bound FENCE_OVERHEAD
 
@@ -36,6 +37,33 @@ _CODE = r"(?<!`)(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`)"
 INLINE_RE = re.compile(rf"(?P<code>{_CODE})|(?P<link>{_LINK})", re.DOTALL)
 
 ABSOLUTE_RE = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
+
+SCHEME_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*):")
+
+# Links a reader may follow: anything else (javascript:, data:, file:, …) is shown as text.
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def is_safe_url(url: str) -> bool:
+    """Whether url is absolute, http(s) with a host or mailto: the only links answers keep."""
+    match = SCHEME_RE.match(url)
+    if match is None or match["scheme"].lower() not in SAFE_SCHEMES:
+        return False
+    if match["scheme"].lower() == "mailto":
+        return True
+    try:
+        return bool(urlsplit(url).hostname)
+    except ValueError:  # a malformed netloc, such as an unclosed IPv6 bracket
+        return False
+
+
+def url_host(url: str) -> str | None:
+    """The host a URL points at, lower-cased and without "www." (None when it has none)."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.rstrip(".").removeprefix("www.") if host else None
 
 
 @dataclass(frozen=True)

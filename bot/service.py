@@ -23,7 +23,7 @@ from bot.insights.service import Clock, utc_now
 from bot.logs import OneLineFailures
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.slack.web import build_web_app
+from bot.slack.web import build_web_app, server_options
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class Service:
         web_app = build_web_app(
             events_app, self.deps.store, secret, metrics=self.deps.metrics, ready=self.ready
         )
-        runner = web.AppRunner(web_app, access_log=None)
+        runner = web.AppRunner(web_app, access_log=None, **server_options())
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
         self._site = web.TCPSite(runner, host=self._host, port=self.settings.port)

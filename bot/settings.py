@@ -44,6 +44,8 @@ class GitBookSettings:
     site_id: str
     api_url: str = DEFAULT_GITBOOK_API_URL
     timeout_seconds: float = 60.0
+    # Slack closes native streams after about 5 minutes: every answer ends before that.
+    answer_deadline_seconds: float = 240.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> GitBookSettings:
@@ -61,6 +63,9 @@ class GitBookSettings:
             site_id=reader.required("GITBOOK_SITE_ID"),
             api_url=reader.url("GITBOOK_API_URL", DEFAULT_GITBOOK_API_URL).rstrip("/"),
             timeout_seconds=reader.number("GITBOOK_TIMEOUT_SECONDS", 60.0, float, minimum=0.1),
+            answer_deadline_seconds=reader.number(
+                "ANSWER_DEADLINE_SECONDS", 240.0, float, minimum=0.1
+            ),
         )
 
 

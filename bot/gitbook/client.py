@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from contextlib import AsyncExitStack, aclosing, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from httpx_sse import ServerSentEvent, SSEError, aconnect_sse
+from httpx_sse import aconnect_sse
 
 from bot import __version__
 from bot.errors import (
@@ -21,6 +23,7 @@ from bot.errors import (
     GitBookTimeout,
     InsightsFormatError,
 )
+from bot.gitbook.sse import Event, EventDecoder
 from bot.models import AnswerSnapshot, PageSource, RecordSource, Source
 from bot.settings import GitBookSettings
 
@@ -62,7 +65,8 @@ def make_http_client(settings: GitBookSettings) -> httpx.AsyncClient:
     """Open the HTTP client every GitBook call goes through."""
     return httpx.AsyncClient(
         base_url=settings.api_url + "/",
-        # One limit for connect, response headers and the gap between two stream bytes.
+        # One limit for connect, response headers and the gap between two stream bytes; the
+        # Ask stream also holds each answer chunk to it (GitBookClient.ask).
         timeout=httpx.Timeout(settings.timeout_seconds),
         headers={"Authorization": f"Bearer {settings.api_token}", "User-Agent": USER_AGENT},
         limits=httpx.Limits(max_connections=500, max_keepalive_connections=50),
@@ -74,6 +78,8 @@ class GitBookClient:
 
     def __init__(self, http: httpx.AsyncClient, settings: GitBookSettings) -> None:
         self._http = http
+        self._timeout = settings.timeout_seconds
+        self._deadline = settings.answer_deadline_seconds
         self._site_path = f"orgs/{settings.organization_id}/sites/{settings.site_id}"
 
     async def ask(
@@ -84,29 +90,42 @@ class GitBookClient:
         goal: str | None = None,
         scope: tuple[str, ...] = (),
     ) -> AsyncGenerator[AnswerSnapshot, None]:
-        """Stream the answer to question as full snapshots; raise a GitBookError on failure."""
+        """Stream the answer to question as full snapshots; raise a GitBookError on failure.
+
+        Each snapshot must come within the timeout of the one before (comments and other
+        events do not count), and the whole answer within the deadline of the call.
+        """
         body = ask_body(question, session=session, goal=goal, scope=scope)
+        budget = _Budget.start(self._timeout, self._deadline)
         try:
-            async with aconnect_sse(
+            async with AsyncExitStack() as stack:
+                async with budget.waiting():
+                    response = await self._open_ask(stack, body)
+                events = await stack.enter_async_context(aclosing(_events(response)))
+                while (snapshot := await _next_snapshot(events, budget)) is not None:
+                    yield snapshot
+                    budget.restart_wait()  # the wait for the next chunk starts now
+        except httpx.TimeoutException as exc:
+            raise GitBookTimeout(f"no data from GitBook: {exc!r}") from exc
+        except httpx.TransportError as exc:
+            raise GitBookConnectionError(f"connection to GitBook failed: {exc!r}") from exc
+
+    async def _open_ask(self, stack: AsyncExitStack, body: dict[str, Any]) -> httpx.Response:
+        """Send the Ask request; return the response once it is known to be an event stream."""
+        source = await stack.enter_async_context(
+            aconnect_sse(
                 self._http,
                 "POST",
                 f"{self._site_path}/ask",
                 params={"format": "markdown"},
                 json=body,
-            ) as source:
-                await _raise_for_status(source.response)
-                async for event in source.aiter_sse():
-                    if _is_done(event):
-                        return
-                    snapshot = _snapshot_from(event)
-                    if snapshot is not None:
-                        yield snapshot
-        except httpx.TimeoutException as exc:
-            raise GitBookTimeout(f"no data from GitBook: {exc!r}") from exc
-        except SSEError as exc:
-            raise AskFormatError(f"not an event stream: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise GitBookConnectionError(f"connection to GitBook failed: {exc!r}") from exc
+            )
+        )
+        await _raise_for_status(source.response)
+        content_type = source.response.headers.get("content-type", "").partition(";")[0]
+        if content_type.strip().lower() != "text/event-stream":
+            raise AskFormatError(f"not an event stream: {content_type!r}")
+        return source.response
 
     async def site_spaces(self) -> list[SiteSpace]:
         """List the site's spaces with their published URLs (following pagination)."""
@@ -223,19 +242,72 @@ def _float(text: str) -> float | None:
         return None
 
 
-def _is_done(event: ServerSentEvent) -> bool:
-    return event.event == "done" or event.data.strip() == "done"
+@dataclass(slots=True)
+class _Budget:
+    """How long an Ask may still wait: for its next chunk, and in all (loop time)."""
+
+    timeout: float
+    wait_until: float
+    deadline: float
+
+    @classmethod
+    def start(cls, timeout: float, deadline: float) -> _Budget:
+        now = asyncio.get_running_loop().time()
+        return cls(timeout, now + timeout, now + deadline)
+
+    def restart_wait(self) -> None:
+        self.wait_until = asyncio.get_running_loop().time() + self.timeout
+
+    @asynccontextmanager
+    async def waiting(self) -> AsyncIterator[None]:
+        """Bound one wait (never spanning a yield) by the chunk timeout and the deadline."""
+        try:
+            async with asyncio.timeout_at(min(self.wait_until, self.deadline)):
+                yield
+        except TimeoutError as exc:
+            raise self._expired() from exc
+
+    def _expired(self) -> GitBookTimeout:
+        if self.wait_until < self.deadline:
+            return GitBookTimeout(f"no answer chunk from GitBook in {self.timeout:g} s")
+        error = GitBookTimeout("the answer was not finished by its deadline")
+        error.transient = False  # the deadline is spent: a retry would outlive it
+        return error
 
 
-def _snapshot_from(event: ServerSentEvent) -> AnswerSnapshot | None:
-    if event.event == "error":
+async def _events(response: httpx.Response) -> AsyncGenerator[Event, None]:
+    decoder = EventDecoder()
+    async for chunk in response.aiter_bytes():
+        for event in decoder.feed(chunk):
+            yield event
+
+
+async def _next_snapshot(
+    events: AsyncGenerator[Event, None], budget: _Budget
+) -> AnswerSnapshot | None:
+    """The next snapshot of the stream, or None once it has ended."""
+    async with budget.waiting():
+        async for event in events:
+            if _is_done(event):
+                return None
+            snapshot = _snapshot_from(event)
+            if snapshot is not None:
+                return snapshot
+    return None
+
+
+def _is_done(event: Event) -> bool:
+    return event.name == "done" or event.data.strip() == "done"
+
+
+def _snapshot_from(event: Event) -> AnswerSnapshot | None:
+    """A snapshot from any event but `error`, whatever its name (as GitBook's client reads)."""
+    if event.name == "error":
         raise AskStreamError(_stream_error_message(event.data))
-    if event.event != "message":
-        return None
     try:
         chunk = json.loads(event.data)
     except ValueError:
-        logger.warning("skipping a non-JSON Ask event")
+        logger.warning("skipping a non-JSON Ask event (%s)", event.name)
         return None
     if not isinstance(chunk, dict) or chunk.get("type") != "answer":
         return None

@@ -17,6 +17,7 @@ from urllib.parse import quote, urljoin
 
 from bot.errors import GitBookError
 from bot.gitbook.client import GitBookClient, PageInfo, SiteSpace
+from bot.markdown import SCHEME_RE, is_safe_url
 from bot.models import PageSource, RecordSource, Source, SourceLink
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,13 @@ class SiteDirectory:
         return tuple(distinct)[:MAX_SOURCES]
 
     async def _resolve_source(self, source: Source) -> SourceLink | None:
+        link = await self._source_link(source)
+        if link is not None and not is_safe_url(link.url):
+            logger.warning("dropping a source whose URL is not http(s)")
+            return None
+        return link
+
+    async def _source_link(self, source: Source) -> SourceLink | None:
         if isinstance(source, RecordSource):
             return SourceLink(title=source.title, url=source.url)
         base = await self._space_url(source.space)
@@ -142,7 +150,12 @@ class SiteDirectory:
             self._links.clear()
 
     async def _resolve_target(self, target: str, pages: list[PageSource]) -> str | None:
-        if target.startswith(("http://", "https://", "mailto:")):
+        url = await self._target_url(target, pages)
+        return url if url is not None and is_safe_url(url) else None
+
+    async def _target_url(self, target: str, pages: list[PageSource]) -> str | None:
+        if SCHEME_RE.match(target):
+            # Absolute already; urljoin would pass javascript: or data: through untouched.
             return target
         if match := _PAGE_REF.match(target):
             return await self._page_url(match["space"], match["page"], match["anchor"], pages)

@@ -2,7 +2,8 @@
 
 Answer markdown links to pages as GitBook content refs or paths relative to the site; the answer
 service resolves them with the site directory (or drops the link, keeping its text) before any
-surface renders the answer. Links inside code are left alone.
+surface renders the answer. A target that is not http(s) or mailto is dropped the same way.
+Links inside code are left alone.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import quote
 
-from bot.markdown import ABSOLUTE_RE, INLINE_RE, segments, unbracket
+from bot.markdown import ABSOLUTE_RE, INLINE_RE, is_safe_url, segments, unbracket
 
 LinkResolver = Callable[[str], str | None]
 
@@ -30,6 +31,8 @@ def _rewrite_link(match: re.Match[str], resolve: LinkResolver) -> str:
     text = INLINE_RE.sub(functools.partial(_rewrite_link, resolve=resolve), match.group("text"))
     dest = unbracket(match.group("dest"))
     target = dest if ABSOLUTE_RE.match(dest) else resolve(dest) if dest else None
+    if target is not None and not is_safe_url(target):
+        target = None  # javascript:, data: and the like never become links
     return text if target is None else f"{match.group('bang')}[{text}]({_encode_target(target)})"
 
 

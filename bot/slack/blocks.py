@@ -7,9 +7,11 @@ a section holds 3,000, a button label 75 and its value 2,000.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -22,17 +24,31 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import notices
+from bot.markdown import is_safe_url
 from bot.models import Answer, Outcome
 from bot.slack.markdown import (
     defang,
     escape_mrkdwn,
     heal_partial,
     mrkdwn_link,
+    safe_links,
     split_for_slack,
     tables_to_code,
 )
 
+# New user-facing strings (issue 14), kept here until the notices module takes them.
+READ_THE_REST = "The answer is longer than Slack can show here: read the rest on [{title}]({url})."
+TOO_LONG = "The answer is longer than Slack can show here; ask a narrower question for the rest."
+
 MARKDOWN_PIECE_LIMIT = 10_000  # of the 12,000 shared by markdown blocks, leaving room for the rest
+MAX_ANSWER_MESSAGES = (
+    5  # contract: an answer is at most 5 messages, the last says where the rest is
+)
+# Past this, answer markdown is not even rendered: 5 messages cannot show it (tables may
+# shrink when flattened, hence the margin over 5 x 10,000).
+MAX_RENDERED_CHARS = 2 * MAX_ANSWER_MESSAGES * MARKDOWN_PIECE_LIMIT
+MAX_DRAFT_CHARS = 4 * MARKDOWN_PIECE_LIMIT  # a draft shows one message: render no more than this
+SOURCE_TITLE_LIMIT = 150
 FALLBACK_TEXT_LIMIT = 3_000  # `text` is only the notification; chat.update refuses > 4,000
 BUTTON_LABEL_LIMIT = 75
 FOLLOWUP_ACTION = "docsbot_followup"
@@ -90,13 +106,15 @@ def placeholder() -> SlackMessage:
 def display_markdown(markdown: str, *, partial: bool) -> str:
     """Make answer markdown safe and well-formed for a Slack markdown block."""
     text = heal_partial(markdown) if partial else markdown
-    return defang(tables_to_code(text))
+    return defang(safe_links(tables_to_code(text)))
 
 
 def draft(markdown: str) -> SlackMessage:
     """An intermediate edit: the answer so far, within one message's limits."""
-    pieces = split_for_slack(display_markdown(markdown, partial=True), MARKDOWN_PIECE_LIMIT)
-    body = pieces[0] + ("\n\n…" if len(pieces) > 1 else "") if pieces else notices.PLACEHOLDER
+    shown = display_markdown(markdown[:MAX_DRAFT_CHARS], partial=True)
+    pieces = split_for_slack(shown, MARKDOWN_PIECE_LIMIT)
+    more = len(pieces) > 1 or len(markdown) > MAX_DRAFT_CHARS
+    body = pieces[0] + ("\n\n…" if more else "") if pieces else notices.PLACEHOLDER
     return _message(body, [MarkdownBlock(text=body), _context(notices.WRITING)])
 
 
@@ -159,15 +177,41 @@ def stopped_notice(*, restarting: bool) -> list[dict[str, Any]]:
 
 
 def _answer_pieces(answer: Answer) -> list[str]:
-    body = display_markdown(answer.markdown, partial=False)
+    """The answer's markdown pieces: at most MAX_ANSWER_MESSAGES, never cut silently."""
     if answer.outcome is Outcome.NO_ANSWER:
-        body = _no_answer_text(answer)
-    return split_for_slack(body, MARKDOWN_PIECE_LIMIT) or [""]
+        return split_for_slack(_no_answer_text(answer), MARKDOWN_PIECE_LIMIT) or [""]
+    markdown = answer.markdown
+    cut = len(markdown) > MAX_RENDERED_CHARS
+    body = display_markdown(markdown[:MAX_RENDERED_CHARS], partial=cut)
+    pieces = split_for_slack(body, MARKDOWN_PIECE_LIMIT) or [""]
+    if len(pieces) <= MAX_ANSWER_MESSAGES and not cut:
+        return pieces
+    return _ending_with_the_rest(pieces[:MAX_ANSWER_MESSAGES], answer)
+
+
+def _ending_with_the_rest(pieces: list[str], answer: Answer) -> list[str]:
+    """End the last piece with where to read the rest, shortening it to make room."""
+    line = _rest_line(answer)
+    last = pieces[-1]
+    if len(last) + 2 + len(line) > MARKDOWN_PIECE_LIMIT:
+        last = split_for_slack(last, MARKDOWN_PIECE_LIMIT - 2 - len(line))[0]
+    return [*pieces[:-1], f"{last}\n\n{line}"]
+
+
+def _rest_line(answer: Answer) -> str:
+    """Say where the rest is: the top source page, when there is one."""
+    top = answer.sources[0] if answer.sources else None
+    if top is None or not is_safe_url(top.url):
+        return TOO_LONG
+    title = " ".join(top.title.split())[:SOURCE_TITLE_LIMIT] or top.url
+    title = re.sub(r"([\[\]\\])", r"\\\1", title)  # brackets would end the link text
+    url = re.sub(r"[\s()<>]", lambda m: quote(m.group(), safe=""), top.url)
+    return defang(READ_THE_REST.format(title=title, url=url))
 
 
 def _no_answer_text(answer: Answer) -> str:
     text = notices.NO_ANSWER
-    if answer.search_url:
+    if answer.search_url and is_safe_url(answer.search_url):
         text += notices.search_yourself(answer.search_url)
     return text
 
@@ -199,10 +243,9 @@ def _footer(
 
 
 def _sources_block(answer: Answer) -> SectionBlock:
-    lines = [f"• {mrkdwn_link(s.url, s.title[:150])}" for s in answer.sources]
-    heading = (
-        notices.RELATED_HEADING if answer.outcome is Outcome.NO_ANSWER else notices.SOURCES_HEADING
-    )
+    lines = [f"• {mrkdwn_link(s.url, s.title[:SOURCE_TITLE_LIMIT])}" for s in answer.sources]
+    no_answer = answer.outcome is Outcome.NO_ANSWER
+    heading = notices.RELATED_HEADING if no_answer else notices.SOURCES_HEADING
     return SectionBlock(text=MarkdownTextObject(text="\n".join([heading, *lines])[:3000]))
 
 

@@ -230,3 +230,16 @@ def test_auto_answer_channels_must_be_channel_ids(value: str) -> None:
     with pytest.raises(ConfigError) as info:
         Settings.from_env({**BASE, "AUTO_ANSWER_CHANNELS": value})
     assert "AUTO_ANSWER_CHANNELS" in str(info.value)
+
+
+def test_answer_deadline_defaults_to_240_seconds_and_can_be_set() -> None:
+    assert Settings.from_env(BASE).gitbook.answer_deadline_seconds == 240.0
+    settings = Settings.from_env({**BASE, "ANSWER_DEADLINE_SECONDS": "90.5"})
+    assert settings.gitbook.answer_deadline_seconds == 90.5
+
+
+@pytest.mark.parametrize("value", ["0", "soon", "-1"])
+def test_a_bad_answer_deadline_is_named(value: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({**BASE, "ANSWER_DEADLINE_SECONDS": value})
+    assert "ANSWER_DEADLINE_SECONDS" in str(info.value)

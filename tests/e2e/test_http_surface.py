@@ -6,8 +6,13 @@ Issue 4, point 3 (signatures) and the contract's "HTTP surface" section, driven 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
+import hmac
 import json
+import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
@@ -268,3 +273,234 @@ async def test_slash_command_is_acknowledged_with_a_placeholder_while_gitbook_is
         release.set()
         await fake_slack.wait_until(lambda: len(fake_slack.webhooks_to(key)) == 1)
     assert "Private answer." in visible_text(fake_slack.webhooks_to(key)[0].body)
+
+
+# --- a hardened edge (issue 14): bounded, parse-last, deadline-bound --------------------------
+
+_GENEROUS = 30.0  # far beyond the 10 s request deadline: a deadline on the test, not a timing
+
+
+def _sign_bytes(body: bytes, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    """Slack's v0 signature over raw bytes (slack_sdk's signer only takes valid UTF-8)."""
+    ts = str(int(time.time()))
+    digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256)
+    return {"X-Slack-Signature": "v0=" + digest.hexdigest(), "X-Slack-Request-Timestamp": ts}
+
+
+def _request_head(length: int, headers: dict[str, str], content_type: str = _JSON) -> bytes:
+    lines = [
+        "POST /slack/events HTTP/1.1",
+        "Host: 127.0.0.1",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {length}",
+        *(f"{name}: {value}" for name, value in headers.items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+class _RawClient:
+    """One raw TCP connection to the bot, for requests no HTTP client would send."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def connect(cls, bot: RunningBot) -> _RawClient:
+        reader, writer = await asyncio.open_connection("127.0.0.1", bot.service.port)
+        return cls(reader, writer)
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def status(self) -> int:
+        """The status of the response, waiting at most _GENEROUS seconds for it."""
+        async with asyncio.timeout(_GENEROUS):
+            line = await self.reader.readline()
+        return int(line.split()[1])
+
+    async def closed_by_server(self) -> bool:
+        """Whether the server closes the connection (read to EOF) within _GENEROUS seconds."""
+        try:
+            async with asyncio.timeout(_GENEROUS):
+                while await self.reader.read(65536):
+                    pass
+        except TimeoutError:
+            return False
+        except ConnectionError:
+            return True
+        return True
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(ConnectionError):
+            await self.writer.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def _raw_clients(bot: RunningBot, count: int) -> AsyncIterator[list[_RawClient]]:
+    clients = [await _RawClient.connect(bot) for _ in range(count)]
+    try:
+        yield clients
+    finally:
+        await asyncio.gather(*(c.close() for c in clients))
+
+
+def _fresh_signature_headers() -> dict[str, str]:
+    """Headers that look signed (fresh timestamp, right shape) but sign nothing."""
+    return {
+        "X-Slack-Signature": "v0=" + "0" * 64,
+        "X-Slack-Request-Timestamp": str(int(time.time())),
+    }
+
+
+@pytest.mark.parametrize(
+    ("headers", "length", "status"),
+    [
+        pytest.param({}, 1_000_000, 401, id="unsigned-1mb"),
+        pytest.param(_fresh_signature_headers(), 1_000_000, 413, id="signed-looking-1mb"),
+        pytest.param(_fresh_signature_headers(), 300 * 1024, 413, id="over-the-limit"),
+    ],
+)
+async def test_a_request_is_refused_before_its_body_is_sent_when_headers_suffice(
+    fake_slack: FakeSlack,
+    fake_gitbook: FakeGitBook,
+    headers: dict[str, str],
+    length: int,
+    status: int,
+) -> None:
+    async with running_bot(fake_slack, fake_gitbook) as bot, _raw_clients(bot, 1) as (client,):
+        # Headers only: a server that reads (or parses) the body first never answers.
+        await client.send(_request_head(length, headers))
+        assert await client.status() == status
+        assert await client.closed_by_server()
+    assert fake_gitbook.ask_requests == []
+
+
+async def test_flood_of_unsigned_megabyte_bodies_still_lets_a_signed_mention_through(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    fake_gitbook.script_ask([Snapshot("Still answering."), DoneEvent()])
+    async with running_bot(fake_slack, fake_gitbook) as bot, _raw_clients(bot, 300) as flood:
+        # Every flood request has sent its headers and a first slice of its 1 MB body...
+        for client in flood:
+            await client.send(_request_head(1_000_000, {}) + b"{" + b"x" * 65_535)
+        statuses = await asyncio.gather(*(client.status() for client in flood))
+        # ...and is refused without the rest: the bot neither waited for nor parsed it.
+        assert set(statuses) == {401}
+        event = mention("still there under a flood?")
+        response = await bot.event(event)
+        assert response.status_code == 200
+        await _answered_in_thread(fake_slack, event["channel"], event["ts"], "Still answering.")
+    assert len(fake_gitbook.ask_requests) == 1
+
+
+async def test_slow_clients_are_disconnected_and_never_block_a_real_mention(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    fake_gitbook.script_ask([Snapshot("Answered meanwhile."), DoneEvent()])
+    async with (
+        running_bot(fake_slack, fake_gitbook) as bot,
+        _raw_clients(bot, 40) as slow_headers,
+        _raw_clients(bot, 40) as slow_bodies,
+    ):
+        for client in slow_headers:  # slowloris: headers begun, never finished
+            await client.send(b"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        for client in slow_bodies:  # headers complete, half the body, then silence
+            await client.send(_request_head(100, _fresh_signature_headers()) + b'{"type": ')
+        event = mention("anyone home?")
+        assert (await bot.event(event)).status_code == 200
+        await _answered_in_thread(fake_slack, event["channel"], event["ts"], "Answered meanwhile.")
+        closed = await asyncio.gather(*(c.closed_by_server() for c in slow_headers + slow_bodies))
+    assert all(closed), f"{closed.count(False)} slow connections still open"
+
+
+_DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
+_DEEP_OBJECT = b'{"type": "event_callback", "event": ' + b'{"a": ' * 20_000 + b"1" + b"}" * 20_001
+GARBAGE = [
+    pytest.param(b'{"type": "url_verification", "challenge": "\xff\xfe"}', _JSON, id="bad-utf8"),
+    pytest.param(
+        b'{"type": "url_verification", "challenge": "c"}',
+        "application/json; charset=bogus",
+        id="bogus-charset",
+    ),
+    pytest.param(
+        '{"type": "url_verification", "challenge": "c"}'.encode("utf-16"),
+        "application/json; charset=utf-16",
+        id="utf-16",
+    ),
+    pytest.param(_DEEP_JSON, _JSON, id="100k-deep-json"),
+    pytest.param(_DEEP_OBJECT, _JSON, id="deep-object"),
+    pytest.param(
+        b"payload=" + quote("[" * 20_000 + "]" * 20_000).encode(), _FORM, id="deep-form-payload"
+    ),
+    pytest.param(b"command=%2Fdocs&text=\xc3\x28", _FORM, id="bad-utf8-form"),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type"), GARBAGE)
+async def test_signed_garbage_gets_400_without_an_error_log(
+    fake_slack: FakeSlack,
+    fake_gitbook: FakeGitBook,
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+    content_type: str,
+) -> None:
+    async with running_bot(fake_slack, fake_gitbook) as bot:
+        headers = {"Content-Type": content_type, **_sign_bytes(body)}
+        signed = await bot.client.post(f"{bot.url}/slack/events", content=body, headers=headers)
+        unsigned = await bot.client.post(
+            f"{bot.url}/slack/events", content=body, headers={"Content-Type": content_type}
+        )
+    assert (signed.status_code, unsigned.status_code) == (400, 401)
+    assert "Traceback" not in signed.text
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert fake_gitbook.ask_requests == []
+
+
+async def test_signed_body_over_the_limit_sent_chunked_gets_413(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    body = b'{"type": "event_callback", "pad": "' + b"x" * (300 * 1024) + b'"}'
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 16_384):
+            yield body[start : start + 16_384]
+
+    async with running_bot(fake_slack, fake_gitbook) as bot:
+        headers = {"Content-Type": _JSON, **_sign_bytes(body)}  # no Content-Length: chunked
+        response = await bot.client.post(
+            f"{bot.url}/slack/events", content=chunks(), headers=headers
+        )
+    assert response.status_code == 413
+
+
+async def test_a_slash_command_mentioning_payload_is_answered(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    # Bolt alone parses any form containing "payload" as an empty interaction.
+    fake_gitbook.script_ask([Snapshot("A payload is the body."), DoneEvent()])
+    async with running_bot(fake_slack, fake_gitbook) as bot:
+        response, key = await bot.command("what is a payload?")
+        assert response.status_code == 200
+        await fake_slack.wait_until(lambda: len(fake_slack.webhooks_to(key)) == 1)
+    assert "A payload is the body." in visible_text(fake_slack.webhooks_to(key)[0].body)
+    assert fake_gitbook.ask_requests[0].question == "what is a payload?"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"Content-Length: abc\r\n\r\n", id="bad-content-length"),
+        pytest.param(b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", id="both-lengths"),
+        pytest.param(b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", id="bad-chunk-size"),
+    ],
+)
+async def test_malformed_http_gets_400_without_an_error_log(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, caplog: pytest.LogCaptureFixture, raw: bytes
+) -> None:
+    async with running_bot(fake_slack, fake_gitbook) as bot, _raw_clients(bot, 1) as (client,):
+        await client.send(b"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n" + raw)
+        assert await client.status() == 400
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -8,8 +8,8 @@ Usage::
         await gb.wait_until(lambda: len(gb.insight_events) == 1)
 
 Ask streams are scripted with steps (`Snapshot`, `Delay`, `WaitFor`, `DoneEvent`, `DoneData`,
-`Close`, `ErrorEvent`, `Cut`, `Hang`, `HttpError`, `Raw`); the wire format follows gitbook-api.md
-sections 5-6.
+`Close`, `ErrorEvent`, `Cut`, `Hang`, `HttpError`, `Raw`, `KeepAlive`, `Drip`); the wire format
+follows gitbook-api.md sections 5-6.
 Request bodies are validated against tests/gitbook-openapi.json; refusals land in `schema_errors`.
 
 Insights aggregation (`POST .../insights/events/aggregate`) is computed from the insights events
@@ -20,6 +20,7 @@ the bot sent plus events seeded with `seed_events` (see tests/fakes/aggregate.py
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 from collections import deque
@@ -49,10 +50,12 @@ __all__ = [
     "Delay",
     "DoneData",
     "DoneEvent",
+    "Drip",
     "ErrorEvent",
     "FakeGitBook",
     "Hang",
     "HttpError",
+    "KeepAlive",
     "Raw",
     "SchemaError",
     "Snapshot",
@@ -87,6 +90,7 @@ class Snapshot:
     sources: list[JSON] = field(default_factory=list)
     followups: list[str] = field(default_factory=list)
     document: JSON | None = None
+    event: str | None = None  # an `event:` name (GitBook's own client reads any name)
 
     def to_sse(self) -> str:
         answer: JSON = {}
@@ -102,7 +106,23 @@ class Snapshot:
                 "sources": list(self.sources),
             },
         }
-        return f"data: {_compact(chunk)}\n\n"
+        named = f"event: {self.event}\n" if self.event is not None else ""
+        return f"{named}data: {_compact(chunk)}\n\n"
+
+
+@dataclass(frozen=True)
+class KeepAlive:
+    """Send only `: keep-alive` comments, every `interval` seconds, until the server closes."""
+
+    interval: float
+
+
+@dataclass(frozen=True)
+class Drip:
+    """Send a snapshot one word longer every `interval` seconds, until the server closes."""
+
+    interval: float
+    word: str = "more"
 
 
 @dataclass(frozen=True)
@@ -182,8 +202,10 @@ Step = (
     | Hang
     | HttpError
     | Raw
+    | KeepAlive
+    | Drip
 )
-_FINAL_STEPS = (Close, Cut, Hang)
+_FINAL_STEPS = (Close, Cut, Hang, KeepAlive, Drip)
 
 
 def page_source(
@@ -580,12 +602,26 @@ class FakeGitBook:
             await step.event.wait()
         elif isinstance(step, Hang):
             await self._closing.wait()
+        elif isinstance(step, KeepAlive | Drip):
+            await self._repeat(response, step)
         elif isinstance(step, Close):
             return True
         if isinstance(step, Cut) or self._closing.is_set():
             _cut(request)
             return False
         return True
+
+    async def _repeat(self, response: web.StreamResponse, step: KeepAlive | Drip) -> None:
+        """Write keep-alives or ever longer snapshots until the server closes."""
+        words: list[str] = []
+        while not self._closing.is_set():
+            if isinstance(step, KeepAlive):
+                await response.write(b": keep-alive\n\n")
+            else:
+                words.append(step.word)
+                await response.write(Snapshot(" ".join(words)).to_sse().encode("utf-8"))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), step.interval)
 
     # site spaces and pages
 

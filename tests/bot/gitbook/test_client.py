@@ -23,10 +23,12 @@ from tests.fakes.gitbook import (
     Cut,
     DoneData,
     DoneEvent,
+    Drip,
     ErrorEvent,
     FakeGitBook,
     Hang,
     HttpError,
+    KeepAlive,
     Raw,
     Snapshot,
     page_source,
@@ -241,3 +243,91 @@ async def test_a_look_up_answering_html_raises_a_gitbook_error_not_a_decode_erro
     async with httpx.AsyncClient(transport=transport, base_url=settings.api_url + "/") as http:
         with pytest.raises(AskFormatError, match="did not answer JSON"):
             await GitBookClient(http, settings).current_page("spc_1", "pg_1")
+
+
+# --- issue 14: events by any name, a BOM, keep-alives, the deadline -----------------------------
+
+
+async def _client_with(
+    fake_gitbook: FakeGitBook, *, chunk_timeout: float, deadline: float = 240.0
+) -> AsyncIterator[GitBookClient]:
+    settings = GitBookSettings(
+        api_token="gb-token",  # type: ignore[arg-type]
+        organization_id="org_1",
+        site_id="site_1",
+        api_url=fake_gitbook.url,
+        timeout_seconds=chunk_timeout,
+        answer_deadline_seconds=deadline,
+    )
+    async with make_http_client(settings) as http:
+        yield GitBookClient(http, settings)
+
+
+async def test_events_of_any_name_but_done_and_error_are_snapshots(
+    client: GitBookClient, fake_gitbook: FakeGitBook
+) -> None:
+    fake_gitbook.script_ask(
+        [
+            Snapshot("One", event="answer"),
+            Snapshot("One two", event="message"),
+            Snapshot("One two three", event="chunk"),
+            Raw("event: answer\ndata: done\n\n"),
+            Snapshot("never read"),
+        ]
+    )
+    assert [s.markdown for s in await _collect(client)] == ["One", "One two", "One two three"]
+
+
+async def test_a_leading_bom_does_not_lose_the_first_snapshot(
+    client: GitBookClient, fake_gitbook: FakeGitBook
+) -> None:
+    fake_gitbook.script_ask([Raw("\ufeff" + Snapshot("First").to_sse()), DoneEvent()])
+    assert [s.markdown for s in await _collect(client)] == ["First"]
+
+
+async def test_keep_alives_after_a_snapshot_do_not_hold_the_answer_open(
+    fake_gitbook: FakeGitBook,
+) -> None:
+    fake_gitbook.script_ask([Snapshot("Partial"), KeepAlive(0.05)])
+    seen: list[str | None] = []
+    async for client in _client_with(fake_gitbook, chunk_timeout=0.5):
+        with pytest.raises(GitBookTimeout) as info:
+            async for snapshot in client.ask("q"):
+                seen.append(snapshot.markdown)
+    assert seen == ["Partial"]
+    assert info.value.transient  # nothing lost yet: a retry may still answer in time
+
+
+async def test_keep_alives_before_the_first_snapshot_do_not_count_as_one(
+    fake_gitbook: FakeGitBook,
+) -> None:
+    fake_gitbook.script_ask([KeepAlive(0.05)])
+    async for client in _client_with(fake_gitbook, chunk_timeout=0.5):
+        with pytest.raises(GitBookTimeout):
+            await _collect(client)
+
+
+async def test_an_answer_still_growing_at_its_deadline_ends_there(
+    fake_gitbook: FakeGitBook,
+) -> None:
+    fake_gitbook.script_ask([Drip(0.05)])
+    seen: list[str | None] = []
+    async for client in _client_with(fake_gitbook, chunk_timeout=0.5, deadline=1.0):
+        with pytest.raises(GitBookTimeout) as info:
+            async for snapshot in client.ask("q"):
+                seen.append(snapshot.markdown)
+    assert len(seen) >= 2 and seen[-1] is not None and seen[-1].startswith("more more")
+    assert not info.value.transient  # the deadline is spent: no retry
+
+
+async def test_a_response_that_is_not_an_event_stream_is_a_format_error() -> None:
+    settings = GitBookSettings(
+        api_token="gb-token",  # type: ignore[arg-type]
+        organization_id="org_1",
+        site_id="site_1",
+        api_url="http://gitbook.invalid/v1",
+    )
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, text="<html>oops</html>"))
+    async with httpx.AsyncClient(transport=transport, base_url=settings.api_url + "/") as http:
+        with pytest.raises(AskFormatError, match="not an event stream"):
+            await _collect(GitBookClient(http, settings))

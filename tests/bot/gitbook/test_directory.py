@@ -159,6 +159,11 @@ async def test_page_look_ups_are_remembered_and_failures_retried(rig: Rig) -> No
         pytest.param("/spaces/spc_1/files/f_1", None, id="file-ref"),
         pytest.param("#section", None, id="bare-anchor"),
         pytest.param("/spaces/spc_1/pages/missing", None, id="unknown-page"),
+        pytest.param("javascript:void", None, id="javascript"),
+        pytest.param("JavaScript:void", None, id="javascript-upper"),
+        pytest.param("data:text/html,hi", None, id="data"),
+        pytest.param("vbscript:x", None, id="other-scheme"),
+        pytest.param("https:no-host", None, id="http-without-host"),
     ],
 )
 async def test_link_targets(rig: Rig, target: str, expected: str | None) -> None:
@@ -180,3 +185,24 @@ async def test_link_to_a_source_page_uses_the_answers_revision(rig: Rig) -> None
         rig.directory.known_link("/spaces/spc_1/pages/pg_1") == "https://docs.example.com/old/home"
     )
     assert rig.gets("/revisions/rev_old/page/pg_1") == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("javascript:alert(document.cookie)", id="javascript"),
+        pytest.param("data:text/html;base64,PHNjcmlwdD4=", id="data"),
+        pytest.param("file:///etc/passwd", id="file"),
+        pytest.param("//evil.example/no-scheme", id="scheme-relative"),
+    ],
+)
+async def test_a_record_source_without_an_http_url_is_dropped(rig: Rig, url: str) -> None:
+    sources = [RecordSource(title="Click me", url=url), RecordSource("Fine", "https://a.com/x")]
+    assert await rig.directory.resolve_sources(sources) == (SourceLink("Fine", "https://a.com/x"),)
+
+
+async def test_a_page_source_under_a_non_http_published_url_is_dropped(rig: Rig) -> None:
+    rig.gitbook.add_site_space("spc_1", "javascript:alert(1)//")
+    rig.gitbook.add_page("spc_1", "pg_1", "Home", "home")
+    source = PageSource(space="spc_1", revision="rev_1", page="pg_1")
+    assert await rig.directory.resolve_sources([source]) == ()

@@ -300,3 +300,71 @@ def test_a_long_answer_streams_its_first_message_and_posts_the_rest_with_the_foo
 def test_a_stream_cut_short_ends_with_a_notice() -> None:
     (block,) = messages.stopped_notice(restarting=True)
     assert "restarted" in visible_text({"blocks": [block]})
+
+
+# --- issue 14: at most five messages, ending with where to read the rest -----------------------
+
+
+def _huge(size: int) -> str:
+    """Numbered paragraphs, about size characters (in linear time, unlike _long_answer)."""
+    paragraph = "lorem ipsum dolor sit amet " * 8
+    count = size // (len(paragraph) + 18) + 1
+    return "\n\n".join(f"Paragraph {i:06d}: {paragraph}" for i in range(count))
+
+
+def _table(rows: int) -> str:
+    lines = ["| Key | Value | Notes |", "|---|---|---|"]
+    lines += [f"| key_{i} | {i * 7} | row {i} of the table |" for i in range(rows)]
+    return "Here is every key:\n\n" + "\n".join(lines) + "\n\nThat is all."
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        pytest.param(_huge(3_000_000), id="3mb-answer"),
+        pytest.param(_table(10_000), id="10000-row-table"),
+        pytest.param(_huge(60_000), id="just-over-five-messages"),
+        pytest.param("```\n" + "x = 1\n" * 200_000 + "```", id="huge-code-block"),
+    ],
+)
+def test_a_huge_answer_is_five_messages_ending_with_a_link_to_the_top_source(
+    markdown: str,
+) -> None:
+    split = answer_messages(answer(markdown=markdown, sources=SOURCES, followups=("More?",)))
+    assert len(split) == messages.MAX_ANSWER_MESSAGES
+    for message in split:
+        assert block_problem(message.blocks) is None, block_problem(message.blocks)
+        assert sum(len(t) for t in markdown_texts(message)) <= 12_000
+        assert 1 <= len(message.text) <= 4_000
+    last = markdown_texts(split[-1])[-1]
+    assert last.endswith("read the rest on [API keys](https://docs.example.com/security/api-keys).")
+    assert last.count("```") % 2 == 0  # a cut code block is closed before the link
+    assert "Sources" in visible_text(split[-1].as_kwargs())
+    assert all(buttons(m.as_kwargs()) == [] for m in split[:-1])
+
+
+def test_a_huge_answer_without_sources_still_says_it_goes_on() -> None:
+    split = answer_messages(answer(markdown=_huge(200_000)))
+    assert len(split) == messages.MAX_ANSWER_MESSAGES
+    assert markdown_texts(split[-1])[-1].endswith(messages.TOO_LONG)
+
+
+def test_a_source_with_a_javascript_url_is_never_a_link() -> None:
+    bad = SourceLink("https://docs.example.com/keys", "javascript:alert(1)")
+    split = answer_messages(answer(markdown=_huge(200_000), sources=(bad,)))
+    text = visible_text(split[-1].as_kwargs())
+    assert "javascript:" not in text
+    assert markdown_texts(split[-1])[-1].endswith(messages.TOO_LONG)
+
+
+def test_a_huge_native_stream_posts_at_most_four_more_messages() -> None:
+    ended = messages.streamed_final(answer(markdown=_huge(3_000_000), sources=SOURCES))
+    assert len(ended.rest) == messages.MAX_ANSWER_MESSAGES - 1
+    assert "read the rest on" in visible_text(ended.rest[-1].as_kwargs())
+
+
+def test_draft_of_a_huge_answer_is_one_message_saying_more_follows() -> None:
+    message = draft(_huge(3_000_000))
+    assert block_problem(message.blocks) is None
+    (text,) = markdown_texts(message)
+    assert len(text) <= 12_000 and text.endswith("…")

@@ -108,6 +108,51 @@ retries |    3    |
         pytest.param("![lost](/spaces/S/files/X)", "lost", id="image-unresolvable"),
         pytest.param("[`a.yml`](/pages/P)", "[`a.yml`](https://docs.example.com/guide)", id="code"),
         pytest.param("[e]()", "e", id="empty-target-dropped"),
+        # issue 14: only http(s) and mailto links, each showing where it really goes
+        pytest.param("[click](javascript:alert(1))", "click", id="javascript-dropped"),
+        pytest.param("[c](JavaScript:alert(1))", "c", id="javascript-any-case"),
+        pytest.param("[d](data:text/html;base64,PHM+)", "d", id="data-dropped"),
+        pytest.param("![pic](javascript:x)", "pic", id="javascript-image"),
+        pytest.param("[x](https:no-host)", "x", id="http-without-host"),
+        pytest.param("[A](HTTPS://A.COM/x)", "[A](HTTPS://A.COM/x)", id="scheme-case-kept"),
+        pytest.param(
+            "[https://docs.example.com/x](https://evil.example/x)",
+            "[https://evil.example/x](https://evil.example/x)",
+            id="url-label-to-another-host",
+        ),
+        pytest.param(
+            "[**www.docs.example.com/x**](https://evil.example/x)",
+            "[https://evil.example/x](https://evil.example/x)",
+            id="www-label-in-bold",
+        ),
+        pytest.param(
+            "[https://docs.example.com/a](https://www.docs.example.com/b)",
+            "[https://docs.example.com/a](https://www.docs.example.com/b)",
+            id="url-label-same-host-kept",
+        ),
+        pytest.param(
+            "[docs.example.com](https://evil.example/x)",
+            "[docs.example.com](https://evil.example/x)",
+            id="bare-domain-label-is-text",
+        ),
+        pytest.param(
+            "<https://evil.example/x|https://docs.example.com/x>",
+            "[https://evil.example/x](https://evil.example/x)",
+            id="mrkdwn-url-label-to-another-host",
+        ),
+        pytest.param(
+            "See <https://docs.example.com/x|the guide>.",
+            "See [the guide](https://docs.example.com/x).",
+            id="mrkdwn-link-becomes-markdown",
+        ),
+        pytest.param("<javascript:alert(1)|click>", "click", id="mrkdwn-javascript"),
+        pytest.param("<javascript:alert(1)>", "javascript:alert(1)", id="javascript-autolink"),
+        pytest.param("<https://a.com/x>", "<https://a.com/x>", id="autolink-kept"),
+        pytest.param(
+            "`<javascript:x|y>` and `[a](javascript:b)`",
+            "`<javascript:x|y>` and `[a](javascript:b)`",
+            id="code-left-alone",
+        ),
     ],
 )
 def test_pipeline_golden(markdown: str, expected: str) -> None:
@@ -159,6 +204,15 @@ def test_pipeline_partial_closes_fence_and_table() -> None:
     out = _displayed(cut, resolve, partial=True)
     assert out.endswith("```bash\nexport TOKEN=\n```")
     assert "TOKEN | yes" in out
+
+
+def test_a_resolver_answering_javascript_drops_the_link() -> None:
+    assert rewrite_links("See [x](/pages/Q).", lambda _: "javascript:alert(1)") == "See x."
+
+
+def test_a_cut_mrkdwn_link_is_hidden_while_streaming() -> None:
+    out = _displayed("See <https://evil.example/x|https://docs.exa", resolve, partial=True)
+    assert out == "See"
 
 
 def test_resolver_result_with_paren_is_encoded() -> None:
@@ -269,6 +323,15 @@ def test_escape_mrkdwn(text: str, expected: str) -> None:
             "https://a.com", "A &\nB <!here>", f"<https://a.com|A &amp; B @{ZWSP}here>", id="ml"
         ),
         pytest.param("https://a.com", "  ", "<https://a.com>", id="empty-label"),
+        pytest.param("javascript:alert(1)", "Docs <x>", "Docs &lt;x&gt;", id="javascript-text"),
+        pytest.param("data:text/html,x", "Docs", "Docs", id="data-text"),
+        pytest.param(
+            "https://evil.example/x",
+            "https://docs.example.com/x",
+            "<https://evil.example/x|https://evil.example/x>",
+            id="url-title-to-another-host",
+        ),
+        pytest.param("mailto:a@b.c", "Mail us", "<mailto:a@b.c|Mail us>", id="mailto"),
     ],
 )
 def test_mrkdwn_link(url: str, label: str, expected: str) -> None:
