@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -18,6 +19,8 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GITBOOK_API_URL = "https://api.gitbook.com/v1"
 
 T = TypeVar("T")
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
 
 
 class Secret(str):
@@ -77,6 +80,9 @@ class Settings:
     stream_mode: str = "auto"
     insights_viewers: frozenset[str] = frozenset()
     insights_digest_channel: str | None = None
+    # Ask a person and docs feedback into GitBook (CONTRACT "Ask a person", "Docs feedback")
+    escalation_channel: str | None = None
+    gitbook_feedback_comments: bool = False
     port: int = 3000
     log_level: str = "INFO"
 
@@ -109,6 +115,8 @@ class Settings:
             stream_mode=reader.choice("STREAM_MODE", "auto", ("auto", "native", "edit")),
             insights_viewers=reader.id_set("INSIGHTS_VIEWERS"),
             insights_digest_channel=reader.optional("INSIGHTS_DIGEST_CHANNEL"),
+            escalation_channel=reader.channel("ESCALATION_CHANNEL"),
+            gitbook_feedback_comments=reader.flag("GITBOOK_FEEDBACK_COMMENTS"),
             port=reader.number("PORT", 3000, int, minimum=0, maximum=65535),
             log_level=reader.log_level("LOG_LEVEL", "INFO"),
         )
@@ -204,6 +212,22 @@ class _Reader:
         if any(i[:1] not in ("U", "W", "S") for i in ids):
             self.problem(f"{name} must list Slack user (U…) or user group (S…) ids")
         return ids
+
+    def channel(self, name: str) -> str | None:
+        """One Slack channel id (C… public, G… private), or None when unset."""
+        value = self.optional(name)
+        if value is not None and not re.fullmatch(r"[CG][A-Z0-9]{2,}", value):
+            self.problem(f"{name} must be a Slack channel id (C… or G…), got {value!r}")
+        return value
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        """A boolean: true/false (also 1/0, yes/no, on/off)."""
+        value = (self.optional(name) or "").lower()
+        if not value:
+            return default
+        if value not in _TRUE | _FALSE:
+            self.problem(f"{name} must be true or false, got {value!r}")
+        return value in _TRUE
 
     def log_level(self, name: str, default: str) -> str:
         value = (self.optional(name) or default).upper()
