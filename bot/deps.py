@@ -17,12 +17,13 @@ from bot.gitbook.directory import SiteDirectory
 from bot.insights.access import InsightsAccess
 from bot.insights.digest import WeeklyDigest
 from bot.insights.events import Insights
-from bot.insights.feedback import FeedbackLog
+from bot.insights.feedback import DocsComments, FeedbackLog
 from bot.insights.gaps import DocGaps
 from bot.insights.service import Clock, InsightsService, utc_now
 from bot.settings import Settings
 from bot.slack.delivery.budget import EditBudget, retry_handlers
 from bot.slack.delivery.streamer import Streamer
+from bot.slack.feedback import NotHelpful
 from bot.slack.guards import Deduplicator, UserRateLimit
 from bot.slack.replies import Replies
 from bot.store import MemoryStore, RedisStore, ResilientStore, Store
@@ -45,6 +46,7 @@ class Deps:
     access: InsightsAccess
     digest: WeeklyDigest | None
     tasks: BackgroundTasks
+    not_helpful: NotHelpful  # 👎 → modal → reason (→ GitBook comment)
 
 
 def make_slack_client(
@@ -93,17 +95,20 @@ def build_deps(
         answers, streamer, archive, rate_limit, per_minute=settings.user_questions_per_minute
     )
     report = InsightsService(gitbook, gaps, clock=clock)
+    feedback = FeedbackLog(store, gaps)
+    comments = DocsComments(gitbook) if settings.gitbook_feedback_comments else None
     return Deps(
         settings=settings,
         slack=slack,
         store=store,
         replies=replies,
         dedupe=Deduplicator(store),
-        feedback=FeedbackLog(store, gaps),
+        feedback=feedback,
         insights=report,
         access=InsightsAccess(slack, store, settings.insights_viewers),
         digest=_digest(settings, report, slack, store, clock),
         tasks=tasks,
+        not_helpful=NotHelpful(slack, feedback, archive, comments),
     )
 
 

@@ -11,7 +11,15 @@ import re
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from handlers import actions, app_home, direct_message, insights_command, mention, slash_command
+from handlers import (
+    actions,
+    app_home,
+    direct_message,
+    feedback,
+    insights_command,
+    mention,
+    slash_command,
+)
 from handlers.user_messages import ignore
 
 ANY_EVENT = re.compile(r".*")
@@ -24,6 +32,7 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     insights_command.register(app, deps)  # before slash_command: Bolt runs the first match
     slash_command.register(app, deps)
     actions.register(app, deps)
+    feedback.register(app, deps)
     app_home.register(app, deps)
     # Last: every other event type is acknowledged with 200, so Slack neither retries it nor
     # counts it against the app's subscriptions.

@@ -16,7 +16,7 @@ JSON = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One paragraph: an optional bold label, its text, and an optional link after it."""
+    """One paragraph: a bold label (may be empty), its text, and an optional link after it."""
 
     label: str
     text: str = ""
@@ -29,9 +29,9 @@ def comment_body(lines: Sequence[Line]) -> JSON:
 
 
 def _paragraph(line: Line) -> JSON:
-    nodes: list[JSON] = [_text(line.label, bold=True)]
+    nodes: list[JSON] = [_text(line.label, bold=True)] if line.label else []
     if line.text:
-        nodes.append(_text(" " + line.text))
+        nodes.append(_text(f" {line.text}" if nodes else line.text))
     if line.link:
         nodes += [_text(" "), _link(line.link)]
     return {"object": "block", "type": "paragraph", "data": {}, "nodes": nodes}
