@@ -16,6 +16,7 @@ from bot.gitbook.client import GitBookClient
 from bot.gitbook.directory import SiteDirectory
 from bot.insights.access import InsightsAccess
 from bot.insights.digest import WeeklyDigest
+from bot.insights.escalations import EscalationLog
 from bot.insights.events import Insights
 from bot.insights.feedback import DocsComments, FeedbackLog
 from bot.insights.gaps import DocGaps
@@ -23,6 +24,7 @@ from bot.insights.service import Clock, InsightsService, utc_now
 from bot.settings import Settings
 from bot.slack.delivery.budget import EditBudget, retry_handlers
 from bot.slack.delivery.streamer import Streamer
+from bot.slack.escalation import People
 from bot.slack.feedback import NotHelpful
 from bot.slack.guards import Deduplicator, UserRateLimit
 from bot.slack.replies import Replies
@@ -47,6 +49,7 @@ class Deps:
     digest: WeeklyDigest | None
     tasks: BackgroundTasks
     not_helpful: NotHelpful  # 👎 → modal → reason (→ GitBook comment)
+    people: People | None  # Ask a person, when ESCALATION_CHANNEL is set
 
 
 def make_slack_client(
@@ -91,10 +94,19 @@ def build_deps(
     slack.retry_handlers.extend(retry_handlers(budget, max_retry_count=SLACK_RATE_LIMIT_RETRIES))
     streamer = Streamer(slack, budget, edit_interval=edit_interval, mode=settings.stream_mode)
     rate_limit = UserRateLimit(store, settings.user_questions_per_minute)
+    escalation_channel = settings.escalation_channel
     replies = Replies(
-        answers, streamer, archive, rate_limit, per_minute=settings.user_questions_per_minute
+        answers,
+        streamer,
+        archive,
+        rate_limit,
+        per_minute=settings.user_questions_per_minute,
+        offer_people=escalation_channel is not None,
     )
-    report = InsightsService(gitbook, gaps, clock=clock)
+    escalations = EscalationLog(store, clock=lambda: clock().timestamp())
+    report = InsightsService(
+        gitbook, gaps, clock=clock, escalations=escalations if escalation_channel else None
+    )
     feedback = FeedbackLog(store, gaps)
     comments = DocsComments(gitbook) if settings.gitbook_feedback_comments else None
     return Deps(
@@ -109,6 +121,9 @@ def build_deps(
         digest=_digest(settings, report, slack, store, clock),
         tasks=tasks,
         not_helpful=NotHelpful(slack, feedback, archive, comments),
+        people=(
+            People(slack, archive, escalations, escalation_channel) if escalation_channel else None
+        ),
     )
 
 

@@ -129,7 +129,7 @@ INSIGHTS_REFUSAL = (
 )
 INSIGHTS_SOURCE_NOTE = (
     "Counts and origins: GitBook insights (`ask_question` events; questions asked in Slack are "
-    "recorded as server-side). No answer or 👎: the bot's own records."
+    "recorded as server-side). No answer, 👎 and escalations: the bot's own records."
 )
 INSIGHTS_NOT_AVAILABLE = "Docs insights are not available to you."
 INSIGHTS_TITLE = "📊 Docs questions"

@@ -15,6 +15,7 @@ from handlers import (
     actions,
     app_home,
     direct_message,
+    escalation,
     feedback,
     insights_command,
     mention,
@@ -33,6 +34,7 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     slash_command.register(app, deps)
     actions.register(app, deps)
     feedback.register(app, deps)
+    escalation.register(app, deps)
     app_home.register(app, deps)
     # Last: every other event type is acknowledged with 200, so Slack neither retries it nor
     # counts it against the app's subscriptions.

@@ -40,6 +40,7 @@ REFRESH_ACTION = "docsbot_refresh"
 SHARE_ACTION = "docsbot_share"
 HELPFUL_ACTION = "docsbot_feedback_helpful"
 NOT_HELPFUL_ACTION = "docsbot_feedback_not_helpful"
+ESCALATE_ACTION = "docsbot_escalate"  # "Ask a person" (bot/slack/escalation.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +215,8 @@ def _buttons(answer: Answer, *, private: bool) -> list[Block]:
         controls.append(_button(notices.REFRESH_BUTTON, REFRESH_ACTION, answer.answer_id))
     if private:
         controls.append(_button(notices.SHARE_BUTTON, SHARE_ACTION, answer.answer_id))
+    if answer.offer_people and answer.outcome is not Outcome.FAILED:
+        controls.append(_button(notices.ASK_PERSON_BUTTON, ESCALATE_ACTION, answer.answer_id))
     if controls:
         blocks.append(ActionsBlock(block_id="docsbot_controls", elements=controls))
     return blocks

@@ -41,8 +41,10 @@ class Replies:
         rate_limit: UserRateLimit,
         *,
         per_minute: int,
+        offer_people: bool = False,
     ) -> None:
         self._answers = answers
+        self._offer_people = offer_people  # ESCALATION_CHANNEL is set: answers show Ask a person
         self._streamer = streamer
         self._archive = archive
         self._rate_limit = rate_limit
@@ -67,7 +69,7 @@ class Replies:
             await self._streamer.post(target, refusal)
             return
         with self._tracked():
-            async with aclosing(self._answers.answer(question)) as updates:
+            async with aclosing(self._updates(question)) as updates:
                 try:
                     await self._streamer.stream(target, updates, existing_ts=existing_ts)
                 except SlackDeliveryError as exc:
@@ -90,10 +92,14 @@ class Replies:
             await _send(respond, refusal, replace=replace)
             return
         with self._tracked():
-            async with aclosing(self._answers.answer(question)) as updates:
+            async with aclosing(self._updates(question)) as updates:
                 final = await _final_or_closed(updates, respond, replace=replace)
         for index, message in enumerate(messages.answer_messages(final, private=True)):
             await _send(respond, message, replace=replace and index == 0)
+
+    def _updates(self, question: Question) -> AsyncGenerator[AnswerUpdate, None]:
+        updates = self._answers.answer(question)
+        return _offering_people(updates) if self._offer_people else updates
 
     async def share(
         self, answer_id: str, target: ReplyTarget, user: str, respond: AsyncRespond
@@ -146,6 +152,15 @@ class _Tracked:
     def __exit__(self, *exc_info: object) -> None:
         if self._task is not None:
             self._registry.discard(self._task)
+
+
+async def _offering_people(
+    updates: AsyncGenerator[AnswerUpdate, None],
+) -> AsyncGenerator[AnswerUpdate, None]:
+    """The same updates, the final answer marked to show Ask a person."""
+    async with aclosing(updates) as inner:
+        async for update in inner:
+            yield replace(update, offer_people=True) if isinstance(update, Answer) else update
 
 
 async def _final_or_closed(
