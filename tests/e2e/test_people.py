@@ -205,3 +205,195 @@ async def test_a_private_answer_comment_links_the_channel_it_was_asked_in(
     assert "answered privately" in comment.text
     assert fake_slack.calls_to("chat.getPermalink") == []  # an ephemeral has no permalink
     assert fake_gitbook.schema_errors == []
+
+
+# --- Ask a person (escalation) --------------------------------------------------------------------
+
+PEOPLE = "C0PEOPLE1"
+HELPER = "U0HELPER3"
+
+
+def _escalations(slack: FakeSlack) -> list[dict[str, Any]]:
+    return [m for m in slack.messages.values() if m["channel"] == PEOPLE]
+
+
+async def _ask_person(
+    bot: RunningBot, event: dict[str, Any], reply: dict[str, Any], *, user: str = ASKER
+) -> str:
+    """Click 🙋 Ask a person under reply; return the click's response key."""
+    ask = _button(reply, "docsbot_escalate")
+    _, key = await bot.click(
+        ask, channel=reply["channel"], message_ts=reply["ts"], thread_ts=event["ts"], user=user
+    )
+    return key
+
+
+async def test_ask_a_person_posts_the_escalation_and_resolved_closes_the_loop(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    _docs(fake_gitbook)
+    async with running_bot(fake_slack, fake_gitbook, ESCALATION_CHANNEL=PEOPLE) as bot:
+        event, reply = await _answer_in_thread(bot)
+        assert _button(reply, "docsbot_escalate")["text"]["text"] == "🙋 Ask a person"
+        await _ask_person(bot, event, reply)
+        await fake_slack.wait_until(lambda: len(_escalations(fake_slack)) == 1)
+        note = "I've asked people"
+        await fake_slack.wait_until(
+            lambda: any(note in visible_text(m) for m in fake_slack.thread("C0CHAN9", event["ts"]))
+        )
+        (escalation,) = _escalations(fake_slack)
+        text = visible_text(escalation)
+        assert f"<@{ASKER}>" in text and QUESTION in text
+        assert "Settings → API keys** and click Rotate." in text
+        assert "The old key stops working at once." in text  # the answer's first lines
+        permalink = (
+            f"https://test.slack.com/archives/C0CHAN9/p{reply['ts'].replace('.', '')}"
+            f"?thread_ts={event['ts']}&cid=C0CHAN9"
+        )
+        assert permalink in text
+        resolved = _button(escalation, "docsbot_escalation_resolved")
+        assert resolved["text"]["text"] == "✅ Resolved"
+
+        await bot.click(resolved, channel=PEOPLE, message_ts=escalation["ts"], user=HELPER)
+        await fake_slack.wait_until(lambda: escalation["edits"] == 1)
+        told = "marked your question as resolved"
+        await fake_slack.wait_until(
+            lambda: any(told in visible_text(m) for m in fake_slack.thread("C0CHAN9", event["ts"]))
+        )
+    edited = visible_text(escalation)
+    assert f"Resolved by <@{HELPER}>" in edited and "<!date^" in edited  # who, and when
+    assert QUESTION in edited  # the question stays readable
+    assert buttons(escalation) == []  # no second Resolved
+    (resolved_note,) = [
+        m for m in fake_slack.thread("C0CHAN9", event["ts"]) if told in visible_text(m)
+    ]
+    assert f"<@{ASKER}>" in visible_text(resolved_note) and f"<@{HELPER}>" in visible_text(
+        resolved_note
+    )
+
+
+async def test_a_second_click_says_the_question_is_already_with_people(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    _docs(fake_gitbook)
+    async with running_bot(fake_slack, fake_gitbook, ESCALATION_CHANNEL=PEOPLE) as bot:
+        event, reply = await _answer_in_thread(bot)
+        await _ask_person(bot, event, reply)
+        await fake_slack.wait_until(lambda: len(_escalations(fake_slack)) == 1)
+        key = await _ask_person(bot, event, reply)
+        await fake_slack.wait_until(lambda: len(fake_slack.webhooks_to(key)) == 1)
+    assert "already with people" in fake_slack.webhooks_to(key)[0].body["text"]
+    assert len(_escalations(fake_slack)) == 1
+
+
+async def test_only_the_asker_can_hand_their_answer_to_people(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    _docs(fake_gitbook)
+    async with running_bot(fake_slack, fake_gitbook, ESCALATION_CHANNEL=PEOPLE) as bot:
+        event, reply = await _answer_in_thread(bot)
+        key = await _ask_person(bot, event, reply, user="U0SOMEONE")
+        await fake_slack.wait_until(lambda: len(fake_slack.webhooks_to(key)) == 1)
+    assert "Only the person who asked" in fake_slack.webhooks_to(key)[0].body["text"]
+    assert _escalations(fake_slack) == []
+
+
+@pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found"])
+async def test_an_unreachable_escalation_channel_tells_the_asker_privately(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook, error: str
+) -> None:
+    _docs(fake_gitbook)
+    async with running_bot(fake_slack, fake_gitbook, ESCALATION_CHANNEL=PEOPLE) as bot:
+        event, reply = await _answer_in_thread(bot)
+        fake_slack.fail_next("chat.postMessage", error)  # the bot is not in the channel
+        key = await _ask_person(bot, event, reply)
+        await fake_slack.wait_until(lambda: len(fake_slack.webhooks_to(key)) == 1)
+        refusal = fake_slack.webhooks_to(key)[0].body
+        assert refusal["response_type"] == "ephemeral"
+        assert "invite me" in refusal["text"] and "ESCALATION_CHANNEL" in refusal["text"]
+        assert [c.args["channel"] for c in fake_slack.calls_to("chat.postMessage")][-1] == PEOPLE
+        # Once the bot is invited, the same button works: the failed attempt did not count.
+        await _ask_person(bot, event, reply)
+        await fake_slack.wait_until(lambda: len(_escalations(fake_slack)) == 1)
+
+
+async def test_no_ask_a_person_button_without_an_escalation_channel(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    _docs(fake_gitbook)
+    async with running_bot(fake_slack, fake_gitbook) as bot:
+        _, reply = await _answer_in_thread(bot)
+    assert "docsbot_escalate" not in {b["action_id"] for b in buttons(reply)}
+
+
+async def test_a_private_answer_is_escalated_without_a_message_link_and_resolved_by_dm(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    _docs(fake_gitbook)
+    async with running_bot(fake_slack, fake_gitbook, ESCALATION_CHANNEL=PEOPLE) as bot:
+        _, key = await bot.command(QUESTION)
+        await fake_slack.wait_until(lambda: len(fake_slack.webhooks_to(key)) == 1)
+        private = fake_slack.webhooks_to(key)[0].body
+        ask = _button(private, "docsbot_escalate")
+        _, click_key = await bot.click(
+            ask, channel="C0CHAN9", message_ts="1700000000.000900", ephemeral=True
+        )
+        await fake_slack.wait_until(lambda: len(_escalations(fake_slack)) == 1)
+        await fake_slack.wait_until(lambda: len(fake_slack.webhooks_to(click_key)) == 1)
+        (escalation,) = _escalations(fake_slack)
+        assert "Asked privately" in visible_text(escalation) and "<#C0CHAN9>" in visible_text(
+            escalation
+        )
+        note = fake_slack.webhooks_to(click_key)[0].body
+        assert note["response_type"] == "ephemeral" and "I've asked people" in note["text"]
+        assert not [m for m in fake_slack.messages.values() if m["channel"] == "C0CHAN9"]
+
+        resolved = _button(escalation, "docsbot_escalation_resolved")
+        await bot.click(resolved, channel=PEOPLE, message_ts=escalation["ts"], user=HELPER)
+        await fake_slack.wait_until(
+            lambda: any(m["channel"] == ASKER for m in fake_slack.messages.values())
+        )
+    (dm,) = [m for m in fake_slack.messages.values() if m["channel"] == ASKER]
+    assert "marked your question as resolved" in visible_text(dm) and QUESTION in visible_text(dm)
+
+
+async def test_insights_count_escalations_and_list_the_open_ones(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    _docs(fake_gitbook)
+    other = "where are the audit logs?"
+    fake_gitbook.script_ask([Snapshot("In Settings → Audit."), DoneEvent()], question=other)
+    env = {"ESCALATION_CHANNEL": PEOPLE, "INSIGHTS_VIEWERS": "U0DOCS1"}
+    async with running_bot(fake_slack, fake_gitbook, **env) as bot:
+        event, reply = await _answer_in_thread(bot)
+        await _ask_person(bot, event, reply)
+        await fake_slack.wait_until(lambda: len(_escalations(fake_slack)) == 1)
+        resolved = _button(_escalations(fake_slack)[0], "docsbot_escalation_resolved")
+        await bot.click(
+            resolved, channel=PEOPLE, message_ts=_escalations(fake_slack)[0]["ts"], user=HELPER
+        )
+        await fake_slack.wait_until(lambda: _escalations(fake_slack)[0]["edits"] == 1)
+
+        second = mention(other)
+        await bot.event(second)
+        await fake_slack.wait_until(
+            lambda: any(
+                "Audit" in visible_text(m) and buttons(m) for m in fake_slack.messages.values()
+            )
+        )
+        answer = next(
+            m for m in fake_slack.messages.values() if "Audit" in visible_text(m) and buttons(m)
+        )
+        await _ask_person(bot, second, answer)
+        await fake_slack.wait_until(lambda: len(_escalations(fake_slack)) == 2)
+        await fake_gitbook.wait_until(lambda: len(fake_gitbook.insight_events) == 2)
+
+        response, key = await bot.command("insights", user="U0DOCS1")
+        assert response.status_code == 200
+        await fake_slack.wait_until(lambda: len(fake_slack.webhooks_to(key)) == 1)
+    report = visible_text(fake_slack.webhooks_to(key)[0].body)
+    assert "Escalated to people" in report
+    assert "2 questions handed to people · 1 still open" in report
+    assert f"• {other}" in report  # the open one is listed…
+    assert f"• {QUESTION}" not in report  # …the resolved one is not
+    assert "|open>" in report  # linked to its escalation message

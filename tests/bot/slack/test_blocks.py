@@ -285,3 +285,26 @@ def test_a_long_answer_streams_its_first_message_and_posts_the_rest_with_the_foo
 def test_a_stream_cut_short_ends_with_a_notice() -> None:
     (block,) = messages.stopped_notice(restarting=True)
     assert "restarted" in visible_text({"blocks": [block]})
+
+
+@pytest.mark.parametrize(
+    ("offer_people", "outcome", "shown"),
+    [
+        pytest.param(True, Outcome.ANSWERED, True, id="answered"),
+        pytest.param(True, Outcome.NO_ANSWER, True, id="no-answer"),
+        pytest.param(True, Outcome.FAILED, False, id="failed"),
+        pytest.param(False, Outcome.ANSWERED, False, id="escalation-off"),
+    ],
+)
+def test_ask_a_person_is_offered_on_answers_when_escalation_is_on(
+    offer_people: bool, outcome: Outcome, shown: bool
+) -> None:
+    final = answer(
+        offer_people=offer_people,
+        outcome=outcome,
+        notice="x" if outcome is Outcome.FAILED else None,
+    )
+    for private in (False, True):
+        message = answer_messages(final, private=private)[-1].as_kwargs()
+        assert block_problem(message["blocks"]) is None
+        assert ("docsbot_escalate" in action_ids(message)) is shown
