@@ -20,6 +20,7 @@ from bot.app import create_app
 from bot.deps import Deps, build_deps, make_slack_client
 from bot.gitbook.client import make_http_client
 from bot.settings import Settings
+from bot.slack import feedback
 from bot.slack.web import EVENTS_PATH
 from handlers import app_home, direct_message, mention, slash_command
 from tests.e2e.harness import SIGNING_SECRET, TEAM, bot_env, event_callback
@@ -244,3 +245,26 @@ async def test_interactivity_reaches_the_button_handlers(built: BuiltApp) -> Non
     assert await built.click("docsbot_share", "no-such-answer", "act-share") == 200
     await built.slack.wait_until(lambda: len(built.slack.webhooks_to("act-share")) == 1)
     assert await built.click("not_a_docsbot_button", "x", "act-other") == 404
+
+
+async def test_interactivity_reaches_the_feedback_modal_and_no_other(built: BuiltApp) -> None:
+    def submission(callback_id: str) -> str:
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "test"},
+            "user": {"id": "U0ASKER7", "team_id": TEAM},
+            "api_app_id": "A1",
+            "trigger_id": "tr2",
+            "view": {
+                "id": "V1",
+                "type": "modal",
+                "callback_id": callback_id,
+                "private_metadata": "",
+                "state": {"values": {}},
+            },
+        }
+        return urlencode({"payload": json.dumps(payload)})
+
+    content_type = "application/x-www-form-urlencoded"
+    assert await built.dispatch(submission(feedback.REASON_CALLBACK), content_type) == 200
+    assert await built.dispatch(submission("not_a_docsbot_modal"), content_type) == 404
