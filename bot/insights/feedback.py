@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 FEEDBACK_TTL_SECONDS = 30 * 24 * 3600
 FORMAT_VERSION = 1
+_SLACK_PEOPLE = re.compile(r"<(?:@[UW]|!subteam\^S)[A-Z0-9]+(?:\|[^>]*)?>")
 
 
 def _key(answer_id: str, rater: str) -> str:
@@ -74,6 +76,7 @@ def feedback_comment(
     question: str, reason: str, permalink: str | None, *, private: bool
 ) -> dict[str, Any]:
     """The comment body: the question, the reason and the conversation's link; no Slack user."""
+    question, reason = _unnamed(question), _unnamed(reason)
     lines = [Line(notices.COMMENT_HEADING), Line(notices.COMMENT_QUESTION, question)]
     first, *more = _paragraphs(reason) or [""]
     lines += [Line(notices.COMMENT_REASON, first), *(Line("", part) for part in more)]
@@ -81,6 +84,11 @@ def feedback_comment(
         label = notices.COMMENT_PRIVATE if private else notices.COMMENT_CONVERSATION
         lines.append(Line(label, link=permalink))
     return comment_body(lines)
+
+
+def _unnamed(text: str) -> str:
+    """Text without Slack user or user-group mentions: the permalink is the only Slack id."""
+    return _SLACK_PEOPLE.sub("@someone", text)
 
 
 def _paragraphs(text: str) -> list[str]:

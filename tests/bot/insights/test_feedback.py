@@ -35,3 +35,16 @@ def test_the_comment_holds_question_reason_and_link_and_is_valid() -> None:
     text = json.dumps(body)
     assert "How do I rotate?" in text and "Old." in text and "Missing SSO." in text
     assert "https://x.slack.com/archives/C1" in text
+
+
+def test_the_comment_names_no_slack_user_even_when_the_question_did() -> None:
+    body = feedback_comment(
+        "What did <@U0BOSS> mean by <@W0X|wendy> and <!subteam^S0TEAM|@docs>?",
+        "Ask <@U0OTHER>.",
+        None,
+        private=False,
+    )
+    text = json.dumps(body)
+    assert "U0BOSS" not in text and "W0X" not in text and "wendy" not in text
+    assert "S0TEAM" not in text and "U0OTHER" not in text
+    assert "What did @someone mean by @someone and @someone?" in text
