@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import TEAM, RunningBot, mention, running_bot
+from tests.e2e.harness import TEAM, RunningBot, direct_message, mention, running_bot
 from tests.fakes.gitbook import DoneEvent, FakeGitBook, Snapshot, page_source, record_source
 from tests.fakes.openapi import validate_request_body
 from tests.fakes.slack_api import FakeSlack, buttons, visible_text
@@ -397,3 +397,34 @@ async def test_insights_count_escalations_and_list_the_open_ones(
     assert f"• {other}" in report  # the open one is listed…
     assert f"• {QUESTION}" not in report  # …the resolved one is not
     assert "|open>" in report  # linked to its escalation message
+
+
+async def test_a_natively_streamed_dm_answer_offers_a_person_too(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    _docs(fake_gitbook)
+    env = {"ESCALATION_CHANNEL": PEOPLE, "STREAM_MODE": "native"}
+    async with running_bot(fake_slack, fake_gitbook, **env) as bot:
+        event = direct_message(QUESTION, thread_ts="1700000000.000001")
+        await bot.event(event)
+        await fake_slack.wait_until(lambda: bool(fake_slack.calls_to("chat.stopStream")))
+    (stop,) = fake_slack.calls_to("chat.stopStream")
+    assert "docsbot_escalate" in {b["action_id"] for b in buttons(stop.args)}
+
+
+async def test_a_refused_modal_still_thanks_for_the_thumbs_down(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    _docs(fake_gitbook)
+    async with running_bot(fake_slack, fake_gitbook) as bot:
+        event, reply = await _answer_in_thread(bot)
+        thumbs_down = _button(reply, "docsbot_feedback_not_helpful")
+        fake_slack.fail_next("views.open", "expired_trigger_id")
+        _, key = await bot.click(
+            thumbs_down, channel=reply["channel"], message_ts=reply["ts"], thread_ts=event["ts"]
+        )
+        await fake_slack.wait_until(lambda: len(fake_slack.webhooks_to(key)) == 1)
+        recorded = await _feedback(bot, thumbs_down["value"])
+    assert "Thanks for the feedback" in fake_slack.webhooks_to(key)[0].body["text"]
+    assert recorded is not None and recorded["helpful"] is False
+    assert fake_slack.opened_views == []
