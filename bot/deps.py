@@ -16,8 +16,9 @@ from bot.gitbook.client import GitBookClient
 from bot.gitbook.directory import SiteDirectory
 from bot.insights.access import InsightsAccess
 from bot.insights.digest import WeeklyDigest
+from bot.insights.escalations import EscalationLog
 from bot.insights.events import Insights
-from bot.insights.feedback import FeedbackLog
+from bot.insights.feedback import DocsComments, FeedbackLog
 from bot.insights.gaps import DocGaps
 from bot.insights.prompts import SuggestedPrompts
 from bot.insights.service import Clock, InsightsService, utc_now
@@ -26,6 +27,8 @@ from bot.settings import Settings
 from bot.slack.client import MeteredWebClient
 from bot.slack.delivery.budget import EditBudget, retry_handlers
 from bot.slack.delivery.streamer import Streamer
+from bot.slack.escalation import People
+from bot.slack.feedback import NotHelpful
 from bot.slack.guards import Deduplicator, UserRateLimit
 from bot.slack.identity import BotIdentity
 from bot.slack.replies import Replies
@@ -56,6 +59,8 @@ class Deps:
     prompts: SuggestedPrompts
     scopes: ChannelScopes
     directory: SiteDirectory
+    not_helpful: NotHelpful  # 👎 → modal → reason (→ GitBook comment)
+    people: People | None  # Ask a person, when ESCALATION_CHANNEL is set
 
 
 def make_slack_client(
@@ -107,6 +112,7 @@ def build_deps(
     streamer = Streamer(slack, budget, edit_interval=edit_interval, mode=settings.stream_mode)
     rate_limit = UserRateLimit(store, settings.user_questions_per_minute)
     scopes = ChannelScopes(store)
+    escalation_channel = settings.escalation_channel
     replies = Replies(
         answers,
         streamer,
@@ -116,16 +122,22 @@ def build_deps(
         metrics=metrics,
         scopes=scopes,
         gaps=gaps,
+        offer_people=escalation_channel is not None,
     )
-    report = InsightsService(gitbook, gaps, clock=clock)
+    escalations = EscalationLog(store, clock=lambda: clock().timestamp())
+    report = InsightsService(
+        gitbook, gaps, clock=clock, escalations=escalations if escalation_channel else None
+    )
     access = InsightsAccess(slack, store, settings.insights_viewers)
+    feedback = FeedbackLog(store, gaps)
+    comments = DocsComments(gitbook) if settings.gitbook_feedback_comments else None
     return Deps(
         settings=settings,
         slack=slack,
         store=store,
         replies=replies,
         dedupe=Deduplicator(store),
-        feedback=FeedbackLog(store, gaps),
+        feedback=feedback,
         insights=report,
         access=access,
         digest=_digest(settings, report, slack, store, clock),
@@ -135,6 +147,10 @@ def build_deps(
         prompts=SuggestedPrompts(access, report, settings.suggested_prompts),
         scopes=scopes,
         directory=directory,
+        not_helpful=NotHelpful(slack, feedback, archive, comments),
+        people=(
+            People(slack, archive, escalations, escalation_channel) if escalation_channel else None
+        ),
     )
 
 

@@ -36,11 +36,20 @@ class AnswerSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class PageRef:
+    """Where a page lives in GitBook: what a comment on it needs (space and page ids)."""
+
+    space: str
+    page: str
+
+
+@dataclass(frozen=True, slots=True)
 class SourceLink:
-    """A source resolved to a title and a published URL."""
+    """A source resolved to a title and a published URL (and, for a page, its ids)."""
 
     title: str
     url: str
+    page: PageRef | None = None
 
 
 class Outcome(StrEnum):
@@ -71,6 +80,12 @@ class Answer:
     cached_at: float | None = None
     search_url: str | None = None
     answer_id: str = field(default="")
+    offer_people: bool = False  # show "Ask a person" (set by the Slack side, never stored)
+
+    @property
+    def top_page(self) -> PageRef | None:
+        """The first page source's ids (sources are ordered by relevance), if any."""
+        return next((s.page for s in self.sources if s.page is not None), None)
 
 
 AnswerUpdate = Draft | Answer

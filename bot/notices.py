@@ -129,7 +129,7 @@ INSIGHTS_REFUSAL = (
 )
 INSIGHTS_SOURCE_NOTE = (
     "Counts and origins: GitBook insights (`ask_question` events; questions asked in Slack are "
-    "recorded as server-side). No answer or 👎: the bot's own records."
+    "recorded as server-side). No answer, 👎 and escalations: the bot's own records."
 )
 INSIGHTS_NOT_AVAILABLE = "Docs insights are not available to you."
 INSIGHTS_TITLE = "📊 Docs questions"
@@ -235,3 +235,88 @@ def scope_unknown(unknown: list[str], valid: list[str]) -> str:
 def scope_set(spaces: list[str]) -> str:
     """After a scope change."""
     return "Done. " + scope_summary(spaces)
+
+
+# --- people: Ask a person (escalation) and docs feedback into GitBook -------------------------
+ASK_PERSON_BUTTON = "🙋 Ask a person"
+RESOLVED_BUTTON = "✅ Resolved"
+ESCALATION_ALREADY = "This question is already with people; they'll follow up in the conversation."
+ESCALATION_EXPIRED = "That answer is too old to hand to a person. Please ask the question again."
+ESCALATION_UNREACHABLE = (
+    "I couldn't reach the people who answer questions: I'm not in their channel. An admin needs "
+    "to invite me there (`/invite @docsbot`), or check `ESCALATION_CHANNEL`."
+)
+ESCALATION_ALREADY_RESOLVED = "That question was already marked as resolved."
+ESCALATION_ANSWER_HEADING = "*The bot answered:*"
+ESCALATION_INSIGHTS_HEADING = "*Escalated to people*"
+NO_OPEN_ESCALATIONS = "_None still open._"
+FEEDBACK_MODAL_TITLE = "Docs feedback"
+FEEDBACK_MODAL_SUBMIT = "Send"
+FEEDBACK_MODAL_CLOSE = "Skip"
+FEEDBACK_MODAL_INTRO = "Thanks, your 👎 is recorded. What was wrong or missing? (optional)"
+FEEDBACK_REASON_LABEL = "What was wrong or missing?"
+FEEDBACK_REASON_PLACEHOLDER = "For example: the page is out of date, or it doesn't cover SSO."
+FEEDBACK_GOES_TO_GITBOOK = (
+    "Your note (not your name) goes to the docs team as a comment on the answer's source page "
+    "in GitBook, with a link to this conversation."
+)
+FEEDBACK_REASON_THANKS = "Thanks! Your note is recorded for the docs team."
+FEEDBACK_COMMENTED = "Thanks! Your note was added as a comment on the docs page for the docs team."
+COMMENT_HEADING = "👎 Feedback from Slack on an answer that used this page"
+COMMENT_QUESTION = "Question:"
+COMMENT_REASON = "What was wrong or missing:"
+COMMENT_CONVERSATION = "Conversation:"
+COMMENT_PRIVATE = "Conversation (answered privately, in this channel):"
+
+
+def escalation_request(asker_ref: str, question: str) -> str:
+    """The escalation message's first line (asker_ref is a Slack mention; question escaped)."""
+    return f"🙋 *{asker_ref} asked for a person:*\n>{question}"
+
+
+def escalation_link(url: str) -> str:
+    """Under an escalation: the conversation (a mrkdwn link)."""
+    return f"<{url}|Open the conversation>"
+
+
+def escalation_private(channel_ref: str) -> str:
+    """Under an escalation of a private answer: where it was asked (no message to link)."""
+    return f"Asked privately (a `/docs` answer only they saw) in {channel_ref}."
+
+
+def escalated_note(channel_ref: str) -> str:
+    """In the asker's thread (or privately): people were asked."""
+    return f"🙋 I've asked people in {channel_ref}; someone will follow up with you."
+
+
+def escalation_resolved(resolver_ref: str, when: str) -> str:
+    """On the escalation message once resolved (when is a Slack date token)."""
+    return f"✅ Resolved by {resolver_ref} {when}"
+
+
+def resolved_note(resolver_ref: str, question: str) -> str:
+    """To the asker: their escalated question was resolved."""
+    return f"✅ {resolver_ref} marked your question as resolved: {question}"
+
+
+def escalations_summary(count: int, still_open: int) -> str:
+    """The insights line: escalations in the range, and how many are still open."""
+    plural = "s" if count != 1 else ""
+    return f"{count} question{plural} handed to people · {still_open} still open"
+
+
+def comment_failed(reason: str) -> str:
+    """To the person when GitBook refused their comment: the 👎 and the note are kept."""
+    return (
+        "Thanks, your note is recorded for the docs team. I couldn't add it as a comment in "
+        f"GitBook ({reason})."
+    )
+
+
+def comment_failure_reason(status_code: int | None) -> str:
+    """Why a comment failed, in words (403: the token cannot write; 404: the page is gone)."""
+    if status_code in (401, 403):
+        return "the bot's GitBook token has no write access to that space"
+    if status_code == 404:
+        return "the page no longer exists"
+    return "GitBook did not accept it right now"

@@ -22,6 +22,8 @@ DEFAULT_GITBOOK_API_URL = "https://api.gitbook.com/v1"
 
 MAX_SUGGESTED_PROMPTS = 4  # assistant.threads.setSuggestedPrompts: up to four (docs/slack.md §10)
 T = TypeVar("T")
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
 
 
 class Secret(str):
@@ -88,6 +90,9 @@ class Settings:
     insights_digest_channel: str | None = None
     suggested_prompts: tuple[str, ...] = ()  # the assistant pane's starters; () = built-in
     auto_answer_channels: frozenset[str] = frozenset()
+    # Ask a person and docs feedback into GitBook (CONTRACT "Ask a person", "Docs feedback")
+    escalation_channel: str | None = None
+    gitbook_feedback_comments: bool = False
     port: int = 3000
     log_level: str = "INFO"
     log_format: str = "text"
@@ -123,6 +128,8 @@ class Settings:
             insights_digest_channel=reader.channel("INSIGHTS_DIGEST_CHANNEL"),
             suggested_prompts=reader.prompts("SUGGESTED_PROMPTS"),
             auto_answer_channels=reader.channel_set("AUTO_ANSWER_CHANNELS"),
+            escalation_channel=reader.channel("ESCALATION_CHANNEL"),
+            gitbook_feedback_comments=reader.flag("GITBOOK_FEEDBACK_COMMENTS"),
             port=reader.number("PORT", 3000, int, minimum=0, maximum=65535),
             log_level=reader.log_level("LOG_LEVEL", "INFO"),
             log_format=reader.choice("LOG_FORMAT", "text", LOG_FORMATS),
@@ -252,6 +259,15 @@ class _Reader:
         if any(i[:1] not in ("C", "G") or not i.isalnum() for i in ids):
             self.problem(f"{name} must list Slack channel ids (C…, G…)")
         return ids
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        """A boolean: true/false (also 1/0, yes/no, on/off)."""
+        value = (self.optional(name) or "").lower()
+        if not value:
+            return default
+        if value not in _TRUE | _FALSE:
+            self.problem(f"{name} must be true or false, got {value!r}")
+        return value in _TRUE
 
     def log_level(self, name: str, default: str) -> str:
         value = (self.optional(name) or default).upper()

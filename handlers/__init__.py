@@ -17,6 +17,8 @@ from handlers import (
     assistant,
     auto_answer,
     direct_message,
+    escalation,
+    feedback,
     insights_command,
     mention,
     scope_command,
@@ -40,6 +42,8 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     slash_command.register(app, deps)
     actions.register(app, deps)
     shortcut.register(app, deps)
+    feedback.register(app, deps)
+    escalation.register(app, deps)
     app_home.register(app, deps)
     # Last: every other event type is acknowledged with 200, so Slack neither retries it nor
     # counts it against the app's subscriptions.

@@ -1,4 +1,4 @@
-"""Buttons under answers: follow-up questions, Refresh, Share and feedback.
+"""Buttons under answers: follow-up questions, Refresh and Share (feedback: handlers/feedback.py).
 
 Each acts only for whom and where it was shown: Share for the asker of that private answer,
 Refresh on the bot's own reply that carries it, and any answer only in its own workspace.
@@ -16,7 +16,6 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot import notices
 from bot.deps import Deps
-from bot.insights.feedback import FeedbackLog
 from bot.models import Asker, Question
 from bot.slack import blocks
 from bot.slack.delivery.streamer import ReplyTarget
@@ -150,30 +149,8 @@ async def on_share(
     await replies.share(click.value, click.target(in_thread=False), click.user, respond)
 
 
-async def on_feedback(
-    replies: Replies,
-    feedback: FeedbackLog,
-    ack: AsyncAck,
-    body: dict[str, Any],
-    respond: AsyncRespond,
-) -> None:
-    """Record 👍/👎 once per person and answer."""
-    click = await _acknowledged_click(ack, body)
-    if click is None:
-        return
-    first = await feedback.record(
-        answer_id=click.value,
-        rater=click.user,
-        helpful=click.action_id == blocks.HELPFUL_ACTION,
-        question=await replies.question_of(click.team, click.value),
-    )
-    await _tell(respond, notices.FEEDBACK_THANKS if first else notices.FEEDBACK_ALREADY)
-
-
 def register(app: AsyncApp, deps: Deps) -> None:
     """Register the button handlers."""
     app.action(FOLLOWUP_PATTERN)(partial(on_followup, deps.replies))
-    app.action(blocks.HELPFUL_ACTION)(partial(on_feedback, deps.replies, deps.feedback))
-    app.action(blocks.NOT_HELPFUL_ACTION)(partial(on_feedback, deps.replies, deps.feedback))
     app.action(blocks.REFRESH_ACTION)(partial(on_refresh, deps.replies))
     app.action(blocks.SHARE_ACTION)(partial(on_share, deps.replies))

@@ -569,3 +569,68 @@ async def test_a_static_select_over_slacks_limits_is_invalid_blocks(fake_slack: 
             channel="C1", text="t", blocks=[{"type": "actions", "elements": [select]}]
         )
     assert caught.value.response["error"] == "invalid_blocks"
+
+
+# --- modals and permalinks ------------------------------------------------------------------------
+
+_MODAL = {
+    "type": "modal",
+    "callback_id": "cb",
+    "title": {"type": "plain_text", "text": "Feedback"},
+    "submit": {"type": "plain_text", "text": "Send"},
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "reason",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "What was wrong?"},
+            "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True},
+        }
+    ],
+}
+
+
+async def test_views_open_takes_each_trigger_once(fake_slack: FakeSlack) -> None:
+    client = _slack_client(fake_slack)
+    trigger = fake_slack.issue_trigger()
+    opened = await client.views_open(trigger_id=trigger, view=_MODAL)
+    assert opened["view"]["callback_id"] == "cb" and opened["view"]["id"]
+    assert fake_slack.opened_views == [opened["view"]]
+    with pytest.raises(SlackApiError, match="exchanged_trigger_id"):
+        await client.views_open(trigger_id=trigger, view=_MODAL)
+    with pytest.raises(SlackApiError, match="invalid_trigger_id"):
+        await client.views_open(trigger_id="made-up", view=_MODAL)
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        pytest.param({**_MODAL, "type": "home"}, id="not-a-modal"),
+        pytest.param({k: v for k, v in _MODAL.items() if k != "submit"}, id="input-no-submit"),
+        pytest.param(
+            {**_MODAL, "title": {"type": "plain_text", "text": "x" * 25}}, id="title-too-long"
+        ),
+        pytest.param({**_MODAL, "private_metadata": "x" * 3001}, id="metadata-too-long"),
+    ],
+)
+async def test_views_open_refuses_a_bad_view(fake_slack: FakeSlack, view: dict[str, Any]) -> None:
+    client = _slack_client(fake_slack)
+    with pytest.raises(SlackApiError, match="invalid_arguments"):
+        await client.views_open(trigger_id=fake_slack.issue_trigger(), view=view)
+    assert fake_slack.opened_views == []
+
+
+async def test_permalinks_name_the_channel_and_the_thread_of_a_reply(
+    fake_slack: FakeSlack,
+) -> None:
+    client = _slack_client(fake_slack)
+    reply = await client.chat_postMessage(channel="C1", thread_ts="1700000000.000100", text="r")
+    top = await client.chat_getPermalink(channel="C1", message_ts="1700000000.000100")
+    threaded = await client.chat_getPermalink(channel="C1", message_ts=reply["ts"])
+    assert top["permalink"] == "https://test.slack.com/archives/C1/p1700000000000100"
+    assert threaded["permalink"] == (
+        f"https://test.slack.com/archives/C1/p{reply['ts'].replace('.', '')}"
+        "?thread_ts=1700000000.000100&cid=C1"
+    )
+    with pytest.raises(SlackApiError, match="message_not_found"):
+        await client.chat_getPermalink(channel="C1", message_ts="")

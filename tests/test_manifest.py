@@ -21,6 +21,7 @@ from bot.deps import Deps, build_deps, make_slack_client
 from bot.gitbook.client import make_http_client
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.slack import feedback
 from bot.slack.web import EVENTS_PATH
 from handlers import (
     app_home,
@@ -306,9 +307,9 @@ async def test_event_outside_the_manifest_is_acknowledged_but_not_answered(
     # be a failed delivery, retried and counted against the app, docs/slack.md §1).
     assert event["type"] not in {e.split(".")[0] for e in MANIFEST_EVENTS}
     event.setdefault("event_ts", f"{int(time.time())}.000001")
-    # 200 for every event type (CONTRACT.md): a 404 makes Slack retry, and may disable events.
+    # Acknowledged (CONTRACT: every event type, known or not, gets 200), and nothing else.
     assert await built.event(event) == 200
-    assert built.slack.messages == {}
+    assert built.slack.messages == {} and built.slack.calls_to("chat.postMessage") == []
 
 
 async def test_manifest_slash_command_is_handled_and_another_is_not(built: BuiltApp) -> None:
@@ -332,3 +333,26 @@ async def test_interactivity_reaches_the_button_handlers(built: BuiltApp) -> Non
     assert await built.click("docsbot_share", "no-such-answer", "act-share") == 200
     await built.slack.wait_until(lambda: len(built.slack.webhooks_to("act-share")) == 1)
     assert await built.click("not_a_docsbot_button", "x", "act-other") == 404
+
+
+async def test_interactivity_reaches_the_feedback_modal_and_no_other(built: BuiltApp) -> None:
+    def submission(callback_id: str) -> str:
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "test"},
+            "user": {"id": "U0ASKER7", "team_id": TEAM},
+            "api_app_id": "A1",
+            "trigger_id": "tr2",
+            "view": {
+                "id": "V1",
+                "type": "modal",
+                "callback_id": callback_id,
+                "private_metadata": "",
+                "state": {"values": {}},
+            },
+        }
+        return urlencode({"payload": json.dumps(payload)})
+
+    content_type = "application/x-www-form-urlencoded"
+    assert await built.dispatch(submission(feedback.REASON_CALLBACK), content_type) == 200
+    assert await built.dispatch(submission("not_a_docsbot_modal"), content_type) == 404

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.models import Answer, Asker, Outcome, SourceLink
+from bot.models import Answer, Asker, Outcome, PageRef, SourceLink
 from bot.store import Store
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,11 @@ def encode_answer(answer: Answer, *, created_at: float) -> str:
             "outcome": answer.outcome.value,
             "markdown": answer.markdown,
             "sources": [[s.title, s.url] for s in answer.sources],
+            # Beside "sources", not in it: entries written before page ids still read the same,
+            # and a process that does not know this key ignores it.
+            "source_pages": [
+                [s.page.space, s.page.page] if s.page else None for s in answer.sources
+            ],
             "followups": list(answer.followups),
             "notice": answer.notice,
             "search_url": answer.search_url,
@@ -66,13 +71,21 @@ def _answer_from(data: dict[str, Any]) -> tuple[Answer, float] | None:
         question=data["question"],
         outcome=Outcome(data["outcome"]),
         markdown=data["markdown"],
-        sources=tuple(SourceLink(title=t, url=u) for t, u in data["sources"]),
+        sources=_sources_from(data["sources"], data.get("source_pages") or []),
         followups=tuple(data["followups"]),
         notice=data.get("notice"),
         search_url=data.get("search_url"),
         answer_id=data["id"],
     )
     return answer, float(data["created_at"])
+
+
+def _sources_from(links: list[list[str]], pages: list[list[str] | None]) -> tuple[SourceLink, ...]:
+    refs = [PageRef(*p) if p else None for p in pages] + [None] * len(links)
+    return tuple(
+        SourceLink(title=t, url=u, page=ref)
+        for (t, u), ref in zip(links, refs[: len(links)], strict=True)
+    )
 
 
 class AnswerCache:

@@ -1,4 +1,4 @@
-"""GitBook API client: the streaming Ask endpoint, look-ups for sources, insights events."""
+"""GitBook API client: streaming Ask, look-ups for sources, insights events, comments."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from bot.errors import (
     InsightsFormatError,
 )
 from bot.gitbook.sse import Event, EventDecoder
-from bot.models import AnswerSnapshot, PageSource, RecordSource, Source
+from bot.models import AnswerSnapshot, PageRef, PageSource, RecordSource, Source
 from bot.settings import GitBookSettings
 
 logger = logging.getLogger(__name__)
@@ -158,6 +158,11 @@ class GitBookClient:
         path = f"{self._site_path}/insights/events/aggregate"
         response = await self._request("POST", path, json=query)
         return _json_object(response, path, InsightsFormatError)
+
+    async def post_comment(self, page: PageRef, body: dict[str, Any]) -> None:
+        """Comment on a page (postCommentInSpace; the token needs write access to the space)."""
+        path = f"spaces/{page.space}/comments"
+        await self._request("POST", path, json={"page": page.page, "body": body})
 
     async def _get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
         response = await self._request("GET", path, params=params)

@@ -18,7 +18,7 @@ from urllib.parse import quote, urljoin
 from bot.errors import GitBookError
 from bot.gitbook.client import GitBookClient, PageInfo, SiteSpace
 from bot.markdown import SCHEME_RE, is_safe_url
-from bot.models import PageSource, RecordSource, Source, SourceLink
+from bot.models import PageRef, PageSource, RecordSource, Source, SourceLink
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +117,11 @@ class SiteDirectory:
         """Resolve up to five distinct sources to titled links, dropping any that fail."""
         unique = list(dict.fromkeys(sources))[: MAX_SOURCES * 2]
         links = await asyncio.gather(*(self._resolve_source(s) for s in unique))
-        distinct = dict.fromkeys(link for link in links if link is not None)
-        return tuple(distinct)[:MAX_SOURCES]
+        distinct: dict[str, SourceLink] = {}  # by URL: one page cited from two revisions
+        for link in links:
+            if link is not None:
+                distinct.setdefault(link.url, link)
+        return tuple(distinct.values())[:MAX_SOURCES]
 
     async def _resolve_source(self, source: Source) -> SourceLink | None:
         link = await self._source_link(source)
@@ -134,7 +137,8 @@ class SiteDirectory:
         page = await self.page_in_revision(source)
         if base is None or page is None:
             return None
-        return SourceLink(title=page.title, url=_join(base, page.path))
+        ref = PageRef(space=source.space, page=source.page)
+        return SourceLink(title=page.title, url=_join(base, page.path), page=ref)
 
     def known_link(self, target: str) -> str | None:
         """Return the published URL for a link target already resolved, else None."""

@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 
 from bot import notices
 from bot.errors import GitBookError
-from bot.insights.report import TOP_SHOWN, InsightsReport
+from bot.insights.report import TOP_SHOWN, EscalationSummary, InsightsReport
 from bot.slack.blocks import SlackMessage
 from bot.slack.markdown import escape_mrkdwn
 
@@ -105,7 +105,21 @@ def report_blocks(
         for g in report.gaps[:top]
     ]
     blocks.append(_section(_listing(notices.GAPS_HEADING, gaps, notices.NO_GAPS)))
+    if report.escalations is not None:
+        blocks.append(_section(_escalations(report.escalations, top)))
     return [*blocks, _context(notices.INSIGHTS_SOURCE_NOTE)]
+
+
+def _escalations(summary: EscalationSummary, top: int) -> str:
+    """How many questions went to people, and the ones still open (linked to their message)."""
+    heading = f"{notices.ESCALATION_INSIGHTS_HEADING}\n" + notices.escalations_summary(
+        summary.count, len(summary.still_open)
+    )
+    lines = [
+        f"• {_question(e.question)}" + (f" — <{e.link}|open>" if e.link else "")
+        for e in summary.still_open[:top]
+    ]
+    return _listing(heading, lines, notices.NO_OPEN_ESCALATIONS)
 
 
 def _summary(report: InsightsReport) -> str:

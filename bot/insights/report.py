@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.answers.cache import normalize_question
+from bot.insights.escalations import Escalation
 from bot.insights.gaps import Gap, GapKind
 from bot.insights.query import DayCount, QuestionCount
 
@@ -35,6 +36,20 @@ class GapSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class EscalationSummary:
+    """Questions handed to people in the range, and those of them still open (oldest first)."""
+
+    count: int
+    still_open: tuple[Escalation, ...]
+
+
+def summarize_escalations(escalations: Sequence[Escalation]) -> EscalationSummary:
+    """Count a range's escalations and keep the open ones."""
+    still_open = tuple(sorted((e for e in escalations if e.still_open), key=lambda e: e.at))
+    return EscalationSummary(len(escalations), still_open)
+
+
+@dataclass(frozen=True, slots=True)
 class InsightsReport:
     """Figures for one range, ready to render."""
 
@@ -45,6 +60,7 @@ class InsightsReport:
     gaps: tuple[GapSummary, ...]
     weekly: bool = False
     previous_total: int | None = None  # the range before, for a trend
+    escalations: EscalationSummary | None = None  # None: Ask a person is off
 
     @property
     def total(self) -> int:
@@ -54,7 +70,8 @@ class InsightsReport:
     @property
     def is_empty(self) -> bool:
         """Whether there is nothing at all to show."""
-        return self.total == 0 and not self.top and not self.gaps
+        escalated = self.escalations is not None and self.escalations.count > 0
+        return self.total == 0 and not self.top and not self.gaps and not escalated
 
     def chart(self) -> str:
         """Questions per day (or per week) as a Unicode bar chart."""
@@ -75,6 +92,7 @@ def build_report(
     *,
     weekly: bool = False,
     previous_total: int | None = None,
+    escalations: Sequence[Escalation] | None = None,
 ) -> InsightsReport:
     """Combine one range's rows and records into a report."""
     per_day: Counter[date] = Counter({day: 0 for day in days})
@@ -90,6 +108,7 @@ def build_report(
         gaps=tuple(summarize_gaps(gaps)[:TOP_SHOWN]),
         weekly=weekly,
         previous_total=previous_total,
+        escalations=None if escalations is None else summarize_escalations(escalations),
     )
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.gitbook.client import GitBookClient
+from bot.insights.escalations import Escalation, EscalationLog
 from bot.insights.gaps import DocGaps
 from bot.insights.query import (
     DayCount,
@@ -43,10 +44,18 @@ def start_of_week(when: datetime) -> datetime:
 class InsightsService:
     """Builds reports for a range (`/docs insights`, App Home) and for last week (digest)."""
 
-    def __init__(self, gitbook: GitBookClient, gaps: DocGaps, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        gitbook: GitBookClient,
+        gaps: DocGaps,
+        *,
+        clock: Clock = utc_now,
+        escalations: EscalationLog | None = None,  # None: Ask a person is off
+    ) -> None:
         self._gitbook = gitbook
         self._gaps = gaps
         self._clock = clock
+        self._escalations = escalations
 
     async def report(self, span: Span) -> InsightsReport:
         """The report for one of GitBook's preset ranges, ending now."""
@@ -54,9 +63,12 @@ class InsightsService:
         # The two aggregate queries are independent: ask them together.
         counts, top = await _both(self._daily(span.preset), self._top(span.preset))
         gaps = await self._gaps.between(now - timedelta(days=span.days), now)
+        escalated = await self._escalated(now - timedelta(days=span.days), now)
         today = now.astimezone(UTC).date()
         days = days_between(today - timedelta(days=span.days - 1), today)
-        return build_report(span.label, days, counts, top, gaps, weekly=span.weekly)
+        return build_report(
+            span.label, days, counts, top, gaps, weekly=span.weekly, escalations=escalated
+        )
 
     async def last_week(self) -> InsightsReport:
         """The report for the last full ISO week (Monday to Sunday), with the week before."""
@@ -68,9 +80,17 @@ class InsightsService:
         this_week = [c for c in counts if start.date() <= c.day < end.date()]
         previous = sum(c.count for c in counts if before.date() <= c.day < start.date())
         gaps = await self._gaps.between(start, end)
+        escalated = await self._escalated(start, end)
         days = days_between(start.date(), end.date() - timedelta(days=1))
         label = f"week of {start.strftime('%d %b %Y')}"
-        return build_report(label, days, this_week, top, gaps, previous_total=previous)
+        return build_report(
+            label, days, this_week, top, gaps, previous_total=previous, escalations=escalated
+        )
+
+    async def _escalated(self, start: datetime, end: datetime) -> list[Escalation] | None:
+        if self._escalations is None:
+            return None
+        return await self._escalations.between(start, end)
 
     async def top_questions(self, span: Span) -> list[QuestionCount]:
         """The questions asked most over span, variants merged, most asked first."""

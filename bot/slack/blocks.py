@@ -57,6 +57,7 @@ SHARE_ACTION = "docsbot_share"
 SHARE_IN_THREAD_ACTION = "docsbot_share_thread"  # value: "<answer id>:<thread ts>"
 HELPFUL_ACTION = "docsbot_feedback_helpful"
 NOT_HELPFUL_ACTION = "docsbot_feedback_not_helpful"
+ESCALATE_ACTION = "docsbot_escalate"  # "Ask a person" (bot/slack/escalation.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +281,8 @@ def _buttons(answer: Answer, *, private: bool, share_thread: str | None = None) 
         controls.append(_button(notices.SHARE_IN_THREAD_BUTTON, SHARE_IN_THREAD_ACTION, value))
     elif private:
         controls.append(_button(notices.SHARE_BUTTON, SHARE_ACTION, answer.answer_id))
+    if answer.offer_people and answer.outcome is not Outcome.FAILED:
+        controls.append(_button(notices.ASK_PERSON_BUTTON, ESCALATE_ACTION, answer.answer_id))
     if controls:
         blocks.append(ActionsBlock(block_id="docsbot_controls", elements=controls))
     return blocks

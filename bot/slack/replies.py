@@ -48,8 +48,10 @@ class Replies:
         metrics: Metrics,
         scopes: ChannelScopes | None = None,
         gaps: DocGaps | None = None,
+        offer_people: bool = False,
     ) -> None:
         self._answers = answers
+        self._offer_people = offer_people  # ESCALATION_CHANNEL is set: answers show Ask a person
         self._streamer = streamer
         self._archive = archive
         self._rate_limit = rate_limit
@@ -86,7 +88,7 @@ class Replies:
             await self._streamer.post(target, refusal)
             return
         with self._tracked(question) as flight:
-            async with aclosing(self._answers.answer(question)) as updates:
+            async with aclosing(self._updates(question)) as updates:
                 try:
                     final = await self._streamer.stream(
                         target, flight.timed(updates), existing_ts=existing_ts
@@ -127,7 +129,7 @@ class Replies:
             await send(refusal, replace=replace)
             return
         with self._tracked(question) as flight:
-            async with aclosing(self._answers.answer(question)) as updates:
+            async with aclosing(self._updates(question)) as updates:
                 final = await _final_or_closed(flight.timed(updates), send, replace=replace)
             flight.ended(final)
         replies = messages.answer_messages(final, private=True, share_thread=share_thread)
@@ -148,7 +150,7 @@ class Replies:
             )
             return None
         with self._tracked(question) as flight:
-            async with aclosing(self._answers.answer(question)) as updates:
+            async with aclosing(self._updates(question)) as updates:
                 final = await _final_silently(flight.timed(updates))
             flight.ended(final)
         if final.outcome is not Outcome.ANSWERED:
@@ -160,6 +162,10 @@ class Replies:
         for message in messages.answer_messages(final):
             await self._streamer.post(target, message)
         return final.outcome
+
+    def _updates(self, question: Question) -> AsyncGenerator[AnswerUpdate, None]:
+        updates = self._answers.answer(question)
+        return _offering_people(updates) if self._offer_people else updates
 
     async def share(
         self, answer_id: str, target: ReplyTarget, user: str, respond: AsyncRespond
@@ -259,6 +265,15 @@ async def _final_silently(updates: AsyncIterator[AnswerUpdate]) -> Answer:
         if isinstance(update, Answer):
             return update
     raise RuntimeError("the answer stream ended without a final answer")
+
+
+async def _offering_people(
+    updates: AsyncGenerator[AnswerUpdate, None],
+) -> AsyncGenerator[AnswerUpdate, None]:
+    """The same updates, the final answer marked to show Ask a person."""
+    async with aclosing(updates) as inner:
+        async for update in inner:
+            yield replace(update, offer_people=True) if isinstance(update, Answer) else update
 
 
 async def _final_or_closed(

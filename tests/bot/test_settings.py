@@ -243,3 +243,47 @@ def test_a_bad_answer_deadline_is_named(value: str) -> None:
     with pytest.raises(ConfigError) as info:
         Settings.from_env({**BASE, "ANSWER_DEADLINE_SECONDS": value})
     assert "ANSWER_DEADLINE_SECONDS" in str(info.value)
+
+
+# --- Ask a person and docs feedback into GitBook ---------------------------------------------
+
+
+def test_escalation_and_feedback_comments_are_off_by_default() -> None:
+    settings = Settings.from_env(BASE)
+    assert settings.escalation_channel is None
+    assert settings.gitbook_feedback_comments is False
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("true", True, id="true"),
+        pytest.param("TRUE", True, id="upper-case"),
+        pytest.param("1", True, id="one"),
+        pytest.param("false", False, id="false"),
+        pytest.param("no", False, id="no"),
+    ],
+)
+def test_feedback_comments_flag_is_read(raw: str, expected: bool) -> None:
+    settings = Settings.from_env({**BASE, "GITBOOK_FEEDBACK_COMMENTS": raw})
+    assert settings.gitbook_feedback_comments is expected
+
+
+@pytest.mark.parametrize("channel", ["C0PEOPLE1", "G0PRIVATE2"])
+def test_escalation_channel_is_a_channel_id(channel: str) -> None:
+    assert Settings.from_env({**BASE, "ESCALATION_CHANNEL": channel}).escalation_channel == channel
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        pytest.param("ESCALATION_CHANNEL", "#help-docs", id="channel-name"),
+        pytest.param("ESCALATION_CHANNEL", "U0PERSON", id="user-id"),
+        pytest.param("ESCALATION_CHANNEL", "D0DM1", id="dm"),
+        pytest.param("GITBOOK_FEEDBACK_COMMENTS", "sometimes", id="not-a-boolean"),
+    ],
+)
+def test_bad_people_settings_are_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({**BASE, name: value})
+    assert name in str(info.value)

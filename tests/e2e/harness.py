@@ -186,7 +186,7 @@ class RunningBot:
                 "is_ephemeral": ephemeral,
             },
             "channel": {"id": channel},
-            "trigger_id": "tr1",
+            "trigger_id": self.slack.issue_trigger(),
             "response_url": self.slack.response_url(key),
             "actions": [
                 {
@@ -202,6 +202,34 @@ class RunningBot:
             payload["message"] = message
         body = urlencode({"payload": json.dumps(payload)})
         return await self.post(body, "application/x-www-form-urlencoded"), key
+
+    async def submit(
+        self, view: dict[str, Any], values: Mapping[str, str], *, user: str = "U0ASKER7"
+    ) -> httpx.Response:
+        """Submit a modal the bot opened (as the fake holds it), with values by action_id."""
+        state = {
+            block["block_id"]: {
+                block["element"]["action_id"]: {
+                    "type": block["element"]["type"],
+                    "value": values.get(block["element"]["action_id"]),
+                }
+            }
+            for block in view.get("blocks") or []
+            if block.get("type") == "input"
+        }
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": self.slack.workspace_domain},
+            "user": {"id": user, "username": "alice", "name": "alice", "team_id": TEAM},
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": self.slack.issue_trigger(),
+            "view": {**view, "state": {"values": state}},
+            "response_urls": [],
+            "is_enterprise_install": False,
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.post(body, "application/x-www-form-urlencoded")
 
 
 @asynccontextmanager

@@ -90,10 +90,12 @@ async def _ask_and_rate_unhelpful(bot: RunningBot, question: str) -> None:
     reply = answered()
     assert reply is not None
     thumbs_down = next(b for b in buttons(reply) if b["action_id"].endswith("not_helpful"))
-    _, key = await bot.click(
+    opened = len(bot.slack.opened_views)
+    await bot.click(
         thumbs_down, channel=reply["channel"], message_ts=reply["ts"], thread_ts=event["ts"]
     )
-    await bot.slack.wait_until(lambda: len(bot.slack.webhooks_to(key)) == 1)
+    # The 👎 is recorded at the click; the modal asking why opens after it.
+    await bot.slack.wait_until(lambda: len(bot.slack.opened_views) == opened + 1)
 
 
 # --- the command ----------------------------------------------------------------------------------

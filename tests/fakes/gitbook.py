@@ -40,12 +40,14 @@ from tests.support import serve_locally, wait_until
 __all__ = [
     "AGGREGATE_PATH",
     "ASK_PATH",
+    "COMMENTS_PATH",
     "DEFAULT_PAGE_ID",
     "DEFAULT_REVISION_ID",
     "DEFAULT_SPACE_ID",
     "EVENTS_PATH",
     "AskRequest",
     "Close",
+    "CommentRequest",
     "Cut",
     "Delay",
     "DoneData",
@@ -72,6 +74,7 @@ ASK_PATH = "/orgs/{organizationId}/sites/{siteId}/ask"
 EVENTS_PATH = "/orgs/{organizationId}/sites/{siteId}/insights/events"
 AGGREGATE_PATH = "/orgs/{organizationId}/sites/{siteId}/insights/events/aggregate"
 AGGREGATE_RESULT = "SiteInsightsQueryEventsAggregationResult"
+COMMENTS_PATH = "/spaces/{spaceId}/comments"
 DEFAULT_SPACE_ID = "space_1"
 DEFAULT_REVISION_ID = "rev_1"
 DEFAULT_PAGE_ID = "page_1"
@@ -293,6 +296,25 @@ class AskRequest:
 
 
 @dataclass(frozen=True)
+class CommentRequest:
+    """One accepted comment (postCommentInSpace): the space in the path, the validated body."""
+
+    space: str
+    body: JSON
+
+    @property
+    def text(self) -> str:
+        """Every text leaf of the comment's document, paragraphs on their own lines."""
+        nodes = self.body["body"].get("document", {}).get("nodes", [])
+        return "\n".join("".join(_leaf_texts(node)) for node in nodes)
+
+
+def _leaf_texts(node: JSON) -> list[str]:
+    texts = [str(leaf.get("text", "")) for leaf in node.get("leaves") or []]
+    return texts + [t for child in node.get("nodes") or [] for t in _leaf_texts(child)]
+
+
+@dataclass(frozen=True)
 class SchemaError:
     """A request the fake refused as invalid (schema, query or timestamp)."""
 
@@ -336,6 +358,8 @@ class FakeGitBook:
         self.insight_events: list[JSON] = []
         self.seeded_events: list[JSON] = []
         self.aggregate_requests: list[JSON] = []
+        self.comments: list[CommentRequest] = []
+        self._comments_failure: int | None = None
         self.server_errors: list[str] = []
         self.ask_in_flight = 0
         self.max_ask_in_flight = 0
@@ -380,6 +404,7 @@ class FakeGitBook:
         app.router.add_post(f"{v1}/insights/events/aggregate", self._aggregate)
         app.router.add_get("/v1/spaces/{space}/revisions/{revision}/page/{page}", self._page)
         app.router.add_get("/v1/spaces/{space}/content/page/{page}", self._page)
+        app.router.add_post("/v1/spaces/{space}/comments", self._comment)
         self._runner, self._port = await serve_locally(app)
 
     async def close(self) -> None:
@@ -470,6 +495,10 @@ class FakeGitBook:
     def fail_insights(self, status: int | None) -> None:
         """Make later insights calls fail with `status` (None: accept again)."""
         self._insights_failure = status
+
+    def fail_comments(self, status: int | None) -> None:
+        """Make later comments fail with `status` (403: no write access; None: accept again)."""
+        self._comments_failure = status
 
     def seed_events(self, events: Sequence[JSON]) -> None:
         """Add insights events (any age; validated as `SiteInsightsEvent`) for aggregation."""
@@ -666,6 +695,26 @@ class FakeGitBook:
                 (v for (s, _, p), v in self._pages.items() if (s, p) == (space, page)), None
             )
         return None
+
+    # comments (postCommentInSpace)
+
+    async def _comment(self, request: web.Request) -> web.Response:
+        space = request.match_info["space"]
+        body = await self._json_body(request, COMMENTS_PATH)
+        if self._comments_failure is not None:
+            return _error(self._comments_failure, "Comment refused (scripted)")
+        page = body.get("page")
+        if page is not None and self._find_page(space, None, str(page)) is None:
+            return _error(404, "Page not found")
+        self.comments.append(CommentRequest(space, body))
+        comment = {
+            "object": "comment",
+            "id": f"comment_{len(self.comments)}",
+            "body": body["body"],
+            "postedAt": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            "target": {"space": space, "revision": DEFAULT_REVISION_ID, "page": page},
+        }
+        return web.json_response(comment)
 
     # insights
 

@@ -277,6 +277,9 @@ class FakeSlack:
         self.suggested_prompts: dict[tuple[str, str | None], JSON] = {}  # (channel, thread)
         self.ignored_prompt_calls: list[JSON] = []
         self.thread_titles: dict[tuple[str, str], str] = {}
+        self.workspace_domain = "test"  # <domain>.slack.com, as auth.test's url says
+        self.opened_views: list[JSON] = []  # modals opened with views.open, as Slack holds them
+        self._triggers: dict[str, bool] = {}  # trigger_id → already exchanged for a view
         self.count_429: Counter[str] = Counter()
         self.text_limits: dict[str, int] = {"chat.update": 4000}
         self.response_url_max_uses = 5
@@ -370,6 +373,12 @@ class FakeSlack:
     def api_url(self) -> str:
         """Web API base URL, for SLACK_API_URL / `AsyncWebClient(base_url=...)`."""
         return f"{self.base_url}/api/"
+
+    def issue_trigger(self) -> str:
+        """A fresh `trigger_id` for an interaction payload (views.open takes it once)."""
+        trigger = f"{len(self._triggers) + 1}.{self.team_id}.trigger"
+        self._triggers[trigger] = False
+        return trigger
 
     def response_url(self, key: str) -> str:
         """A `response_url` for a slash command or button payload; posts land in `webhooks`."""
@@ -516,6 +525,8 @@ class FakeSlack:
             "views.publish": self._views_publish,
             "assistant.threads.setSuggestedPrompts": self._set_suggested_prompts,
             "assistant.threads.setTitle": self._set_title,
+            "views.open": self._views_open,
+            "chat.getPermalink": self._get_permalink,
         }
 
     def _next_ts(self) -> str:
@@ -536,7 +547,7 @@ class FakeSlack:
     def _auth_test(self, args: JSON) -> JSON:
         return {
             "ok": True,
-            "url": "https://test.slack.com/",
+            "url": f"https://{self.workspace_domain}.slack.com/",
             "team": "Test",
             "user": "docsbot",
             "team_id": self.team_id,
@@ -709,6 +720,53 @@ class FakeSlack:
         self.thread_titles[(channel, thread)] = title
         return {"ok": True}
 
+    # modals (docs/slack.md §9)
+
+    def _views_open(self, args: JSON) -> JSON:
+        trigger, view = str(args.get("trigger_id") or ""), args.get("view")
+        if not trigger:
+            raise _Refused("invalid_arguments", "trigger_id is required")
+        if trigger not in self._triggers:
+            raise _Refused("invalid_trigger_id", f"unknown trigger_id {trigger!r}")
+        if self._triggers[trigger]:
+            raise _Refused("exchanged_trigger_id", f"trigger_id {trigger!r} was already used")
+        problem = _modal_problem(view)
+        if problem:
+            raise _Refused("invalid_arguments", problem)
+        assert isinstance(view, dict)
+        self._triggers[trigger] = True
+        opened: JSON = {
+            "id": f"V{len(self.opened_views) + 1:08d}",
+            "team_id": self.team_id,
+            "type": "modal",
+            "private_metadata": "",
+            "callback_id": "",
+            "state": {"values": {}},
+            "hash": f"{len(self.opened_views) + 1}.hash",
+            "app_id": "A1",
+            "bot_id": self.bot_id,
+            **view,
+        }
+        self.opened_views.append(opened)
+        return {"ok": True, "view": opened}
+
+    # permalinks (docs/slack.md §11)
+
+    def _get_permalink(self, args: JSON) -> JSON:
+        channel, ts = str(args.get("channel") or ""), str(args.get("message_ts") or "")
+        if not channel:
+            raise _Refused("channel_not_found")
+        if not ts:
+            raise _Refused("message_not_found", "message_ts is required")
+        message = self.messages.get((channel, ts))
+        link = (
+            f"https://{self.workspace_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        )
+        thread = message.get("thread_ts") if message else None
+        if thread and thread != ts:  # a reply: the link opens its thread
+            link += f"?thread_ts={thread}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
     # response_url
 
     async def _response_url(self, request: web.Request) -> web.Response:
@@ -734,6 +792,37 @@ class FakeSlack:
         self.webhooks.append(Webhook(key, body, status))
         self.refusals.append(Refusal(f"response_url:{key}", error, detail or error))
         return web.Response(status=status, text=error)
+
+
+def _modal_problem(view: object) -> str | None:
+    """Why views.open would refuse this view, or None (Block Kit modal rules)."""
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        return "view must be an object of type modal"
+    for name in ("title", "submit", "close"):
+        text = view.get(name)
+        if text is not None and not (
+            isinstance(text, dict)
+            and text.get("type") == "plain_text"
+            and 1 <= len(_text(text)) <= 24
+        ):
+            return f"{name} must be plain_text of 1 to 24 characters"
+    if view.get("title") is None:
+        return "a modal needs a title"
+    blocks = view.get("blocks") or []
+    problem = block_problem(blocks, max_blocks=100)
+    if problem:
+        return problem
+    inputs = [b for b in blocks if b.get("type") == "input"]
+    if inputs and view.get("submit") is None:
+        return "a modal with input blocks needs submit"
+    for block in inputs:
+        if not isinstance(block.get("label"), dict) or not isinstance(block.get("element"), dict):
+            return "an input block needs a label and an element"
+    if len(str(view.get("private_metadata") or "")) > 3000:
+        return "private_metadata over 3000 characters"
+    if len(str(view.get("callback_id") or "")) > 255:
+        return "callback_id over 255 characters"
+    return None
 
 
 async def _read_args(request: web.Request) -> JSON:

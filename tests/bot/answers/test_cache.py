@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import pytest
 
 from bot.answers.cache import (
@@ -9,7 +12,7 @@ from bot.answers.cache import (
     encode_answer,
     normalize_question,
 )
-from bot.models import Answer, Asker, Outcome, SourceLink
+from bot.models import Answer, Asker, Outcome, PageRef, SourceLink
 from bot.store import MemoryStore
 from tests.support import FakeClock
 
@@ -91,3 +94,21 @@ async def test_archive_returns_answers_by_workspace_and_id_with_their_asker() ->
     assert loaded.asker == asker
     assert await archive.load("T1", "missing") is None
     assert await archive.load("T2", "a1") is None  # never served across workspaces
+
+
+def test_page_ids_of_sources_survive_the_round_trip() -> None:
+    page = SourceLink("Keys", "https://docs.example.com/keys", page=PageRef("space_1", "page_1"))
+    record = SourceLink("Changelog", "https://example.com/changelog")
+    answer = replace(_answer(), sources=(page, record))
+    decoded = decode_answer(encode_answer(answer, created_at=1.0))
+    assert decoded is not None and decoded[0].sources == (page, record)
+    assert decoded[0].top_page == PageRef("space_1", "page_1")
+
+
+def test_an_answer_stored_before_page_ids_still_reads() -> None:
+    raw = encode_answer(_answer(), created_at=1.0)
+    data = json.loads(raw)
+    del data["source_pages"]  # as written by the previous release
+    decoded = decode_answer(json.dumps(data))
+    assert decoded is not None and decoded[0].sources == _answer().sources
+    assert decoded[0].top_page is None

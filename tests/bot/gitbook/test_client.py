@@ -16,7 +16,8 @@ from bot.errors import (
     GitBookTimeout,
 )
 from bot.gitbook.client import GitBookClient, VisitorSession, make_http_client
-from bot.models import AnswerSnapshot, PageSource, RecordSource
+from bot.gitbook.comments import Line, comment_body
+from bot.models import AnswerSnapshot, PageRef, PageSource, RecordSource
 from bot.settings import GitBookSettings
 from tests.fakes.gitbook import (
     Close,
@@ -331,3 +332,37 @@ async def test_a_response_that_is_not_an_event_stream_is_a_format_error() -> Non
     async with httpx.AsyncClient(transport=transport, base_url=settings.api_url + "/") as http:
         with pytest.raises(AskFormatError, match="not an event stream"):
             await _collect(GitBookClient(http, settings))
+
+
+# --- comments (postCommentInSpace) ---------------------------------------------------------------
+
+
+async def test_post_comment_sends_the_page_and_a_valid_document(
+    client: GitBookClient, fake_gitbook: FakeGitBook
+) -> None:
+    fake_gitbook.add_page("space_1", "page_1", "Keys", "keys")
+    body = comment_body([Line("Question:", "how do I rotate a key?")])
+    await client.post_comment(PageRef("space_1", "page_1"), body)
+    (comment,) = fake_gitbook.comments
+    assert comment.space == "space_1"
+    assert comment.body == {"page": "page_1", "body": body}
+    assert comment.text == "Question: how do I rotate a key?"
+    assert fake_gitbook.schema_errors == []
+
+
+@pytest.mark.parametrize(
+    ("status", "page"),
+    [
+        pytest.param(403, "page_1", id="no-write-access"),
+        pytest.param(None, "page_gone", id="page-gone"),
+    ],
+)
+async def test_a_refused_comment_is_a_gitbook_http_error(
+    client: GitBookClient, fake_gitbook: FakeGitBook, status: int | None, page: str
+) -> None:
+    fake_gitbook.add_page("space_1", "page_1", "Keys", "keys")
+    fake_gitbook.fail_comments(status)
+    with pytest.raises(GitBookHTTPError) as info:
+        await client.post_comment(PageRef("space_1", page), comment_body([Line("Reason:")]))
+    assert info.value.status_code == (status or 404)
+    assert fake_gitbook.comments == []

@@ -9,7 +9,7 @@ import pytest
 
 from bot.gitbook.client import GitBookClient, make_http_client
 from bot.gitbook.directory import SITE_SPACES_TTL_SECONDS, SiteDirectory
-from bot.models import PageSource, RecordSource, SourceLink
+from bot.models import PageRef, PageSource, RecordSource, SourceLink
 from bot.settings import GitBookSettings, Secret
 from tests.fakes.gitbook import FakeGitBook
 from tests.support import FakeClock
@@ -113,7 +113,11 @@ async def test_sources_resolve_to_titled_published_urls(rig: Rig) -> None:
         ]
     )
     assert links == (
-        SourceLink("Set up SSO", "https://docs.example.com/guides/admin/sso%20setup"),
+        SourceLink(
+            "Set up SSO",
+            "https://docs.example.com/guides/admin/sso%20setup",
+            page=PageRef("spc_1", "pg_1"),
+        ),
         SourceLink("Changelog", "https://example.com/changelog"),
     )
 
@@ -139,7 +143,7 @@ async def test_page_look_ups_are_remembered_and_failures_retried(rig: Rig) -> No
     rig.gitbook.fail_page("spc_1", "pg_1", status=503, times=1)
     source = PageSource(space="spc_1", revision="rev_1", page="pg_1")
     assert await rig.directory.resolve_sources([source]) == ()  # GitBook failed this once
-    expected = (SourceLink("Home", "https://docs.example.com/home"),)
+    expected = (SourceLink("Home", "https://docs.example.com/home", page=PageRef("spc_1", "pg_1")),)
     assert await rig.directory.resolve_sources([source]) == expected
     assert await rig.directory.resolve_sources([source]) == expected
     assert rig.gets("/page/pg_1") == 2  # the failure was not remembered; the success was

@@ -15,6 +15,7 @@ from bot.insights.blocks import (
     not_available_view,
     report_message,
 )
+from bot.insights.escalations import Escalation, State
 from bot.insights.gaps import Gap, GapKind
 from bot.insights.query import DayCount, QuestionCount
 from bot.insights.report import InsightsReport, build_report, days_between
@@ -92,3 +93,32 @@ def test_others_home_tab_shows_how_to_ask_and_no_figures() -> None:
     text = visible_text(view)
     assert "`/ask your question`" in text and "not available to you" in text
     assert block_problem(view["blocks"]) is None
+
+
+def test_escalations_are_counted_and_the_open_ones_listed() -> None:
+    def escalation(question: str, state: State, link: str | None) -> Escalation:
+        return Escalation("T1", question, question, "U1", "C1", None, False, 1.0, state, link=link)
+
+    report = build_report(
+        "last 7 days",
+        days_between(DAY - dt.timedelta(days=6), DAY),
+        [DayCount(DAY, "server", 3)],
+        [],
+        [],
+        escalations=[
+            escalation("Resolved one?", State.RESOLVED, "https://x.slack.com/archives/C9/p1"),
+            escalation(HOSTILE, State.OPEN, "https://x.slack.com/archives/C9/p2"),
+        ],
+    )
+    message = report_message(report).as_kwargs()
+    assert block_problem(message["blocks"]) is None
+    text = visible_text(message)
+    assert "2 questions handed to people · 1 still open" in text
+    assert "<https://x.slack.com/archives/C9/p2|open>" in text
+    assert "Resolved one?" not in text
+    assert "<!channel>" not in text and "<@U0BOSS>" not in text  # escaped, notifies nobody
+
+
+def test_without_escalation_the_report_has_no_escalation_section() -> None:
+    text = visible_text(report_message(_report(["q?"])).as_kwargs())
+    assert "Escalated to people" not in text

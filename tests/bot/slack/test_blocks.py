@@ -368,3 +368,26 @@ def test_draft_of_a_huge_answer_is_one_message_saying_more_follows() -> None:
     assert block_problem(message.blocks) is None
     (text,) = markdown_texts(message)
     assert len(text) <= 12_000 and text.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("offer_people", "outcome", "shown"),
+    [
+        pytest.param(True, Outcome.ANSWERED, True, id="answered"),
+        pytest.param(True, Outcome.NO_ANSWER, True, id="no-answer"),
+        pytest.param(True, Outcome.FAILED, False, id="failed"),
+        pytest.param(False, Outcome.ANSWERED, False, id="escalation-off"),
+    ],
+)
+def test_ask_a_person_is_offered_on_answers_when_escalation_is_on(
+    offer_people: bool, outcome: Outcome, shown: bool
+) -> None:
+    final = answer(
+        offer_people=offer_people,
+        outcome=outcome,
+        notice="x" if outcome is Outcome.FAILED else None,
+    )
+    for private in (False, True):
+        message = answer_messages(final, private=private)[-1].as_kwargs()
+        assert block_problem(message["blocks"]) is None
+        assert ("docsbot_escalate" in action_ids(message)) is shown
