@@ -24,8 +24,16 @@ from bot.settings import Settings
 from bot.slack.delivery.budget import EditBudget, retry_handlers
 from bot.slack.delivery.streamer import Streamer
 from bot.slack.guards import Deduplicator, UserRateLimit
+from bot.slack.recovery import LEASE_SECONDS, Journal, NoJournal, RedisJournal
 from bot.slack.replies import Replies
-from bot.store import MemoryStore, RedisStore, ResilientStore, Store
+from bot.store import (
+    BREAKER_COOLDOWN_SECONDS,
+    CircuitBreaker,
+    MemoryStore,
+    RedisStore,
+    ResilientStore,
+    Store,
+)
 from bot.tasks import BackgroundTasks
 
 SLACK_RATE_LIMIT_RETRIES = 3
@@ -45,6 +53,7 @@ class Deps:
     access: InsightsAccess
     digest: WeeklyDigest | None
     tasks: BackgroundTasks
+    journal: Journal  # replies in flight, for hand-over after a crash (bot/slack/recovery.py)
 
 
 def make_slack_client(
@@ -56,11 +65,27 @@ def make_slack_client(
     )
 
 
-def make_store(redis_client: redis.Redis | None, *, key_prefix: str = "") -> Store:
+def make_store(
+    redis_client: redis.Redis | None, *, key_prefix: str = "", breaker: CircuitBreaker | None = None
+) -> Store:
     """Redis (falling back to memory while it is down), or memory alone."""
     if redis_client is None:
         return MemoryStore()
-    return ResilientStore(RedisStore(redis_client, prefix=key_prefix), MemoryStore())
+    return ResilientStore(RedisStore(redis_client, prefix=key_prefix), MemoryStore(), breaker)
+
+
+def make_journal(
+    redis_client: redis.Redis | None,
+    breaker: CircuitBreaker,
+    tasks: BackgroundTasks,
+    *,
+    key_prefix: str,
+    lease: float,
+) -> Journal:
+    """The reply journal on Redis (sharing the store's breaker), or none without Redis."""
+    if redis_client is None:
+        return NoJournal()
+    return RedisJournal(redis_client, breaker, tasks, prefix=key_prefix, lease=lease)
 
 
 def build_deps(
@@ -72,10 +97,14 @@ def build_deps(
     edit_interval: float = 1.0,
     key_prefix: str = "",
     clock: Clock = utc_now,
+    lease: float = LEASE_SECONDS,
+    redis_cooldown: float = BREAKER_COOLDOWN_SECONDS,
 ) -> Deps:
     """Wire the answer path: GitBook client → answer service → streamer → Slack."""
-    store = make_store(redis_client, key_prefix=key_prefix)
+    breaker = CircuitBreaker(redis_cooldown)
+    store = make_store(redis_client, key_prefix=key_prefix, breaker=breaker)
     tasks = BackgroundTasks()
+    journal = make_journal(redis_client, breaker, tasks, key_prefix=key_prefix, lease=lease)
     gitbook = GitBookClient(http, settings.gitbook)
     directory = SiteDirectory(gitbook)
     archive = AnswerArchive(store)
@@ -90,7 +119,12 @@ def build_deps(
     streamer = Streamer(slack, budget, edit_interval=edit_interval, mode=settings.stream_mode)
     rate_limit = UserRateLimit(store, settings.user_questions_per_minute)
     replies = Replies(
-        answers, streamer, archive, rate_limit, per_minute=settings.user_questions_per_minute
+        answers,
+        streamer,
+        archive,
+        rate_limit,
+        per_minute=settings.user_questions_per_minute,
+        journal=journal,
     )
     report = InsightsService(gitbook, gaps, clock=clock)
     return Deps(
@@ -104,6 +138,7 @@ def build_deps(
         access=InsightsAccess(slack, store, settings.insights_viewers),
         digest=_digest(settings, report, slack, store, clock),
         tasks=tasks,
+        journal=journal,
     )
 
 

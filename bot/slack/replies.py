@@ -18,13 +18,14 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from bot import notices
 from bot.answers.cache import AnswerArchive
 from bot.answers.service import AnswerService, checked_question
-from bot.errors import QuestionError, ReplyClosed, SlackDeliveryError
+from bot.errors import BotError, QuestionError, ReplyClosed, SlackDeliveryError
 from bot.models import Answer, AnswerUpdate, Draft, Question
 from bot.slack import blocks as messages
 from bot.slack.blocks import SlackMessage
 from bot.slack.delivery.streamer import ReplyTarget, Streamer
 from bot.slack.delivery.writer import UNREACHABLE_CHANNEL
 from bot.slack.guards import UserRateLimit
+from bot.slack.recovery import Entry, Journal, NoJournal, PendingReply
 from bot.tasks import finish_or_cancel
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,9 @@ class Replies:
         rate_limit: UserRateLimit,
         *,
         per_minute: int,
+        journal: Journal | None = None,
     ) -> None:
+        self._journal = journal or NoJournal()  # where replies in flight are recorded
         self._answers = answers
         self._streamer = streamer
         self._archive = archive
@@ -62,36 +65,68 @@ class Replies:
         self, question: Question, target: ReplyTarget, *, existing_ts: str | None = None
     ) -> None:
         """Answer in a thread (or DM), streaming into a new reply or into existing_ts."""
-        refusal = await self._refusal(question)
-        if refusal is not None:
-            await self._streamer.post(target, refusal)
-            return
-        with self._tracked():
-            async with aclosing(self._answers.answer(question)) as updates:
-                try:
-                    await self._streamer.stream(target, updates, existing_ts=existing_ts)
-                except SlackDeliveryError as exc:
-                    if exc.error in UNREACHABLE_CHANNEL:
-                        # Tell the asker privately where Slack allows it; the boundary logs it.
-                        await self._streamer.whisper(
-                            target, question.asker.user, notices.CANNOT_POST
-                        )
-                    raise
-                except Exception as exc:
-                    # The streamer closed the reply with a notice; the boundary only logs.
-                    raise ReplyClosed("reply closed after a failure") from exc
+        with self.accepted():
+            refusal = await self._refusal(question)
+            if refusal is not None:
+                await self._streamer.post(target, refusal)
+                return
+            entry = await self._journal.record(PendingReply(question, target, ts=existing_ts))
+            try:
+                await self._stream(question, target, existing_ts, entry)
+            finally:
+                await entry.done()
+
+    async def _stream(
+        self, question: Question, target: ReplyTarget, existing_ts: str | None, entry: Entry
+    ) -> None:
+        async with aclosing(self._answers.answer(question)) as updates:
+            try:
+                await self._streamer.stream(
+                    target, updates, existing_ts=existing_ts, on_posted=entry.posted
+                )
+            except SlackDeliveryError as exc:
+                if exc.error in UNREACHABLE_CHANNEL:
+                    # Tell the asker privately where Slack allows it; the boundary logs it.
+                    await self._streamer.whisper(target, question.asker.user, notices.CANNOT_POST)
+                raise
+            except Exception as exc:
+                # The streamer closed the reply with a notice; the boundary only logs.
+                raise ReplyClosed("reply closed after a failure") from exc
+
+    async def resume(self, reply: PendingReply, entry: Entry) -> None:
+        """Finish a reply a stopped process left: into its message if it had one, else anew."""
+        with self.accepted():
+            try:
+                if reply.response_url is not None:
+                    respond = AsyncRespond(response_url=reply.response_url)
+                    await self._private(reply.question, respond, replace=reply.replace_original)
+                elif reply.target is not None:
+                    await self._stream(reply.question, reply.target, reply.ts, entry)
+            except BotError as exc:
+                logger.warning("resumed reply %s ended with a failure: %s", reply.id, exc)
+            finally:
+                await entry.done()
 
     async def privately(
         self, question: Question, respond: AsyncRespond, *, replace: bool = False
     ) -> None:
         """Answer only to the asker, in one piece (ephemeral messages cannot be edited)."""
-        refusal = await self._refusal(question)
-        if refusal is not None:
-            await _send(respond, refusal, replace=replace)
-            return
-        with self._tracked():
-            async with aclosing(self._answers.answer(question)) as updates:
-                final = await _final_or_closed(updates, respond, replace=replace)
+        with self.accepted():
+            refusal = await self._refusal(question)
+            if refusal is not None:
+                await _send(respond, refusal, replace=replace)
+                return
+            url = respond.response_url
+            pending = PendingReply(question, response_url=url, replace_original=replace)
+            entry = await self._journal.record(pending) if url else NoJournal.ENTRY
+            try:
+                await self._private(question, respond, replace=replace)
+            finally:
+                await entry.done()
+
+    async def _private(self, question: Question, respond: AsyncRespond, *, replace: bool) -> None:
+        async with aclosing(self._answers.answer(question)) as updates:
+            final = await _final_or_closed(updates, respond, replace=replace)
         for index, message in enumerate(messages.answer_messages(final, private=True)):
             await _send(respond, message, replace=replace and index == 0)
 
@@ -124,7 +159,9 @@ class Replies:
         archived = await self._archive.load(workspace, answer_id)
         return archived.answer.question if archived else None
 
-    def _tracked(self) -> _Tracked:
+    def accepted(self) -> _Tracked:
+        """Count the current task as a question in flight while the block runs (shutdown
+        waits for it, then closes it): from the ack on, before de-duplication too."""
         return _Tracked(self._in_flight)
 
     async def drain(self, grace_seconds: float) -> None:
@@ -138,13 +175,15 @@ class _Tracked:
     def __init__(self, registry: set[asyncio.Task[Any]]) -> None:
         self._registry = registry
         self._task = asyncio.current_task()
+        self._added = False  # nested blocks: the outermost one unregisters
 
     def __enter__(self) -> None:
-        if self._task is not None:
+        if self._task is not None and self._task not in self._registry:
             self._registry.add(self._task)
+            self._added = True
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._task is not None:
+        if self._task is not None and self._added:
             self._registry.discard(self._task)
 
 
