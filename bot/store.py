@@ -305,6 +305,8 @@ class ResilientStore:
         *,
         write: bool,
     ) -> T:
+        # write: a success proves Redis takes writes again (a plain SET; not scripts, which
+        # a full Redis may still run, nor reads).
         if not self._breaker.allows():
             return await fallback()
         try:
@@ -392,14 +394,14 @@ class ResilientStore:
         return await self._either(
             lambda: self._primary.take(key, tokens=tokens, limit=limit, window=window, now=now),
             lambda: self._fallback.take(key, tokens=tokens, limit=limit, window=window, now=now),
-            write=True,
+            write=False,  # a script: a full Redis may still run it, so it proves nothing
         )
 
     async def push(self, key: str, value: str, *, cap: int, ttl: float) -> None:
         await self._either(
             lambda: self._primary.push(key, value, cap=cap, ttl=ttl),
             lambda: self._fallback.push(key, value, cap=cap, ttl=ttl),
-            write=True,
+            write=False,
         )
 
     async def recent(self, key: str) -> list[str]:
