@@ -5,7 +5,7 @@ from collections.abc import Awaitable
 import pytest
 import redis.asyncio as redis
 
-from bot.store import MemoryStore, RedisStore, ResilientStore, Store
+from bot.store import CircuitBreaker, Claim, MemoryStore, RedisStore, ResilientStore, Store
 from tests.fakes.redis_server import RedisServer
 from tests.support import FakeClock
 
@@ -134,4 +134,76 @@ async def test_resilient_store_lists_fall_back_to_memory(redis_server: RedisServ
         assert await store.health() == "ok"
         assert await store.recent("docsbot:l") == []  # the restarted server kept nothing
     finally:
+        await client.aclose()
+
+
+async def test_breaker_skips_a_hung_redis_after_one_timeout(redis_server: RedisServer) -> None:
+    client = redis.Redis.from_url(redis_server.url, socket_timeout=0.3)
+    clock = FakeClock(0.0)
+    store = ResilientStore(RedisStore(client), MemoryStore(), CircuitBreaker(5.0, clock=clock))
+    try:
+        await store.set("docsbot:k", "before", 60)
+        redis_server.pause()
+        try:
+            await store.set("docsbot:k", "during", 60)  # times out once, then memory
+            assert store.breaker.open
+            assert await store.get("docsbot:k") == "during"  # no second timeout: Redis skipped
+        finally:
+            redis_server.resume()
+        clock.now = 5.0  # cool-down over: the next call probes Redis and closes the breaker
+        await store.set("docsbot:k", "after", 60)
+        assert not store.breaker.open
+        assert await client.get("docsbot:k") == b"after"
+    finally:
+        await client.aclose()
+
+
+async def test_claims_made_during_an_outage_are_written_back(redis_server: RedisServer) -> None:
+    client = redis.Redis.from_url(redis_server.url, socket_timeout=1, socket_connect_timeout=1)
+    store = ResilientStore(RedisStore(client), MemoryStore())
+    other = RedisStore(client)  # another process on the same Redis
+    try:
+        redis_server.stop()
+        assert await store.claim("docsbot:seen:event:E1", 60) is Claim.LOCAL
+        assert await store.claim("docsbot:seen:event:E1", 60) is Claim.TAKEN  # memory knows
+        redis_server.start()
+        assert await store.health() == "ok"  # Redis back: the outage's claims are written back
+        assert await other.claim("docsbot:seen:event:E1", 60) is Claim.TAKEN
+        assert await store.claim("docsbot:seen:event:E2", 60) is Claim.WON
+    finally:
+        await client.aclose()
+
+
+async def test_a_claim_won_in_redis_is_remembered_when_redis_later_refuses(
+    redis_server: RedisServer,
+) -> None:
+    client = redis.Redis.from_url(redis_server.url)
+    store = ResilientStore(RedisStore(client), MemoryStore())
+    try:
+        assert await store.claim("docsbot:seen:event:E1", 60) is Claim.WON
+        await client.config_set("maxmemory", "1")
+        assert await store.health() == "degraded"
+        assert await store.claim("docsbot:seen:event:E1", 60) is Claim.TAKEN
+        assert await store.claim("docsbot:seen:event:E2", 60) is Claim.LOCAL
+    finally:
+        await client.config_set("maxmemory", "0")
+        await client.aclose()
+
+
+async def test_a_full_redis_is_degraded_and_values_are_read_where_written(
+    redis_server: RedisServer,
+) -> None:
+    client = redis.Redis.from_url(redis_server.url)
+    store = ResilientStore(RedisStore(client), MemoryStore())
+    try:
+        await store.set("docsbot:answer", "old", 60)
+        await client.config_set("maxmemory", "1")
+        await store.set("docsbot:answer", "new", 60)  # refused by Redis: kept in memory
+        assert await store.health() == "degraded"
+        assert await store.get("docsbot:answer") == "new"  # not Redis's stale "old"
+        await client.config_set("maxmemory", "0")
+        assert await store.health() == "ok"
+        assert await store.get("docsbot:answer") == "old"  # memory only bridged the gap
+    finally:
+        await client.config_set("maxmemory", "0")
         await client.aclose()
