@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -24,8 +25,8 @@ import redis.asyncio as redis
 from tests.e2e.harness import TEAM, event_callback, mention
 from tests.e2e.test_process import (
     SIGNING_SECRET,
+    STARTUP_TIMEOUT,
     BotProcess,
-    free_port,
     service_env,
     wait_healthy,
 )
@@ -48,8 +49,9 @@ async def gitbook() -> AsyncIterator[FakeGitBook]:
 
 
 @contextlib.asynccontextmanager
-async def crash_bot(env: dict[str, str], port: int, grace: str = "") -> AsyncIterator[BotProcess]:
-    """The service in a child process, healthy; killed at the end if still running."""
+async def crash_bot(env: dict[str, str], grace: str = "") -> AsyncIterator[BotProcess]:
+    """The service in a child process on a port of its choosing (PORT=0: no race for a free
+    port on a shared machine), healthy; killed at the end if still running."""
     args = [LEASE_SECONDS, *([grace] if grace else [])]
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -62,12 +64,25 @@ async def crash_bot(env: dict[str, str], port: int, grace: str = "") -> AsyncIte
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    bot = BotProcess(process, port)
+    bot = BotProcess(process, 0)
     try:
+        bot.url = f"http://127.0.0.1:{await listening_port(bot)}"
         await wait_healthy(bot)
         yield bot
     finally:
         await bot.stop()
+
+
+async def listening_port(bot: BotProcess) -> int:
+    """The port the service says it serves on (its "ready" log line)."""
+    ready = re.compile(r"ready: [a-z ]+, port (\d+)")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STARTUP_TIMEOUT
+    while (found := ready.search(bot.log)) is None:
+        if bot.process.returncode is not None or loop.time() >= deadline:
+            raise AssertionError(f"the bot did not start: {bot.log}")
+        await asyncio.sleep(0.02)
+    return int(found.group(1))
 
 
 async def post_event(
@@ -104,10 +119,8 @@ def asks_for(gitbook: FakeGitBook, question: str) -> int:
     return sum(1 for r in gitbook.ask_requests if r.question == question)
 
 
-def env_for(
-    slack: FakeSlack, gitbook: FakeGitBook, port: int, server: RedisServer
-) -> dict[str, str]:
-    return service_env(slack, gitbook, port, REDIS_URL=server.url, GITBOOK_TIMEOUT_SECONDS="30")
+def env_for(slack: FakeSlack, gitbook: FakeGitBook, server: RedisServer) -> dict[str, str]:
+    return service_env(slack, gitbook, 0, REDIS_URL=server.url, GITBOOK_TIMEOUT_SECONDS="30")
 
 
 @contextlib.asynccontextmanager
@@ -128,10 +141,9 @@ async def test_reply_of_a_killed_process_is_finished_in_place_after_a_restart(
 ) -> None:
     gitbook.script_ask([Snapshot(PARTIAL), WaitFor(asyncio.Event()), DoneEvent()])
     gitbook.script_ask([Snapshot(FULL), DoneEvent()])
-    port = free_port()
-    env = env_for(fake_slack, gitbook, port, redis_server)
+    env = env_for(fake_slack, gitbook, redis_server)
     event = mention("how do I rotate a key?")
-    async with crash_bot(env, port) as first:
+    async with crash_bot(env) as first:
         assert (await post_event(first, event)).status_code == 200
         await fake_slack.wait_until(
             lambda: any(PARTIAL in visible_text(m) for m in thread(fake_slack, event)), timeout=10
@@ -139,7 +151,7 @@ async def test_reply_of_a_killed_process_is_finished_in_place_after_a_restart(
         (frozen,) = thread(fake_slack, event)
         first.process.kill()  # SIGKILL: no shutdown, no notice
         await first.process.wait()
-    async with crash_bot(env, port):  # the same service restarted on the same Redis
+    async with crash_bot(env):  # the same service restarted on the same Redis
         await fake_slack.wait_until(
             lambda: finished_with(fake_slack, event, FULL_SHOWN), timeout=20
         )
@@ -153,11 +165,10 @@ async def test_a_peer_takes_over_the_reply_of_a_killed_process_once(
 ) -> None:
     gitbook.script_ask([Snapshot(PARTIAL), WaitFor(asyncio.Event()), DoneEvent()])
     gitbook.script_ask([Snapshot(FULL), DoneEvent()])
-    ports = free_port(), free_port()
     event = mention("how do I rotate a key?")
     async with (
-        crash_bot(env_for(fake_slack, gitbook, ports[0], redis_server), ports[0]) as doomed,
-        crash_bot(env_for(fake_slack, gitbook, ports[1], redis_server), ports[1]) as peer,
+        crash_bot(env_for(fake_slack, gitbook, redis_server)) as doomed,
+        crash_bot(env_for(fake_slack, gitbook, redis_server)) as peer,
     ):
         await post_event(doomed, event, event_id="EvCRASH1")
         await fake_slack.wait_until(
@@ -182,8 +193,7 @@ async def test_sigterm_closes_a_private_answer_in_flight_with_its_partial_text(
     fake_slack: FakeSlack, gitbook: FakeGitBook, redis_server: RedisServer
 ) -> None:
     gitbook.script_ask([Snapshot(PARTIAL), WaitFor(asyncio.Event()), DoneEvent()])
-    port = free_port()
-    async with crash_bot(env_for(fake_slack, gitbook, port, redis_server), port, "1.0") as bot:
+    async with crash_bot(env_for(fake_slack, gitbook, redis_server), "1.0") as bot:
         key = "cmd-sigterm"
         form = {
             "command": "/docs",
@@ -218,9 +228,8 @@ async def test_sigterm_right_after_acks_with_a_stalled_redis_still_answers_each(
     for n, question in enumerate(questions):
         gitbook.script_ask([Snapshot(f"Answer {n}."), DoneEvent()], question=question)
     events = [mention(q) for q in questions]
-    port = free_port()
     async with (
-        crash_bot(env_for(fake_slack, gitbook, port, redis_server), port) as bot,
+        crash_bot(env_for(fake_slack, gitbook, redis_server)) as bot,
         admin(redis_server) as redis_admin,
     ):
         await redis_admin.execute_command("CLIENT", "PAUSE", "3000", "ALL")
@@ -239,19 +248,11 @@ async def test_a_hung_redis_costs_a_question_one_short_timeout(
     fake_slack: FakeSlack, gitbook: FakeGitBook, redis_server: RedisServer
 ) -> None:
     gitbook.script_ask([Snapshot("Partly."), Snapshot("Answered past a hung Redis."), DoneEvent()])
-    port = free_port()
-    async with crash_bot(env_for(fake_slack, gitbook, port, redis_server), port):
+    async with crash_bot(env_for(fake_slack, gitbook, redis_server)) as bot:
         event = mention("does a hang hurt?")
         redis_server.pause()  # SIGSTOP: connections stay open, nothing answers
         try:
-            bot_url = f"http://127.0.0.1:{port}"
-            async with httpx.AsyncClient(timeout=5) as client:
-                body = json.dumps(event_callback(event))
-                headers = {
-                    "Content-Type": "application/json",
-                    **sign_slack_request(body, SIGNING_SECRET),
-                }
-                await client.post(f"{bot_url}/slack/events", content=body, headers=headers)
+            assert (await post_event(bot, event)).status_code == 200
             # On main every store call waited out its own timeout: 23 s for this answer.
             await fake_slack.wait_until(
                 lambda: finished_with(fake_slack, event, "past a hung Redis"), timeout=6
@@ -265,17 +266,16 @@ async def test_event_claimed_while_redis_was_down_is_not_answered_again_after(
 ) -> None:
     question = "how do I reset my password?"
     gitbook.script_ask([Snapshot("Use the reset link."), DoneEvent()], question=question)
-    ports = free_port(), free_port()
     event = mention(question)
-    async with crash_bot(env_for(fake_slack, gitbook, ports[0], redis_server), ports[0]) as first:
+    async with crash_bot(env_for(fake_slack, gitbook, redis_server)) as first:
         await redis_server.astop()
         await post_event(first, event, event_id="EvDOWN1")
         await fake_slack.wait_until(lambda: finished_with(fake_slack, event, "reset link"))
         await redis_server.astart()  # back, empty
         assert await health(first) == "ok"  # a health check (or any call) ends the outage
         await post_event(first, event, event_id="EvDOWN1", retry=1)
-        env = env_for(fake_slack, gitbook, ports[1], redis_server)
-        async with crash_bot(env, ports[1]) as second:
+        env = env_for(fake_slack, gitbook, redis_server)
+        async with crash_bot(env) as second:
             await post_event(second, event, event_id="EvDOWN1", retry=2)
             sentinel_question = "what is the sentinel answer?"
             gitbook.script_ask([Snapshot("Sentinel."), DoneEvent()], question=sentinel_question)
@@ -292,11 +292,10 @@ async def _refused_writes_answer_once(
     """Two processes on a Redis that starts refusing writes: one event, one reply, degraded."""
     question = "can I export my data?"
     gitbook.script_ask([Snapshot("Yes, as JSON."), DoneEvent()], question=question)
-    ports = free_port(), free_port()
     event = mention(question)
     async with (
-        crash_bot(env_for(slack, gitbook, ports[0], server), ports[0]) as first,
-        crash_bot(env_for(slack, gitbook, ports[1], server), ports[1]) as second,
+        crash_bot(env_for(slack, gitbook, server)) as first,
+        crash_bot(env_for(slack, gitbook, server)) as second,
         admin(server) as redis_admin,
     ):
         await refuse(redis_admin)
