@@ -210,6 +210,7 @@ class RedisJournal:
         self._tasks = tasks
         self._loop: asyncio.Task[None] | None = None
         self._taking = True
+        self._failing = False
 
     def _keys(self, reply_id: str) -> list[str]:
         p = self._prefix
@@ -220,13 +221,23 @@ class RedisJournal:
         if self._breaker.open:
             return None
         try:
-            return await self._scripts[script](keys=keys, args=args)
+            result = await self._scripts[script](keys=keys, args=args)
         except REFUSALS as exc:
-            logger.warning("reply journal: redis refused %s: %s", script, exc)
+            self._unjournaled(f"redis refused {script}: {exc}")
         except (RedisError, OSError) as exc:
             self._breaker.failed()
-            logger.warning("reply journal: redis unavailable for %s: %s", script, exc)
+            self._unjournaled(f"redis unavailable for {script}: {exc}")
+        else:
+            if self._failing:
+                logger.warning("reply journal: recording replies again")
+            self._failing = False
+            return result
         return None
+
+    def _unjournaled(self, why: str) -> None:
+        if not self._failing:  # once per spell, not once per question
+            logger.warning("reply journal: replies are not crash-safe for now: %s", why)
+        self._failing = True
 
     async def record(self, reply: PendingReply) -> Entry:
         reply = replace(reply, id=uuid.uuid4().hex)

@@ -22,7 +22,7 @@ import httpx
 import pytest
 import redis.asyncio as redis
 
-from tests.e2e.harness import TEAM, event_callback, mention
+from tests.e2e.harness import TEAM, direct_message, event_callback, mention, next_ts
 from tests.e2e.test_process import (
     SIGNING_SECRET,
     STARTUP_TIMEOUT,
@@ -96,6 +96,39 @@ async def post_event(
         return await client.post(f"{bot.url}/slack/events", content=body, headers=headers)
 
 
+async def post_command(bot: BotProcess, slack: FakeSlack, key: str) -> httpx.Response:
+    """`/docs how do I rotate a key?`, answered through slack.response_url(key)."""
+    form = {
+        "command": "/docs",
+        "text": "how do I rotate a key?",
+        "user_id": "U0ASKER7",
+        "channel_id": "C0CHAN9",
+        "team_id": TEAM,
+        "trigger_id": "tr1",
+        "response_url": slack.response_url(key),
+        "api_app_id": "A1",
+    }
+    body = urlencode(form)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        **sign_slack_request(body, SIGNING_SECRET),
+    }
+    async with httpx.AsyncClient(timeout=5) as client:
+        return await client.post(f"{bot.url}/slack/events", content=body, headers=headers)
+
+
+async def insights_sent(gitbook: FakeGitBook) -> None:
+    await gitbook.wait_until(lambda: bool(gitbook.insight_events), timeout=10)
+
+
+async def journal_empty(client: redis.Redis) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while await client.zcard("docsbot:replies:due"):
+        assert loop.time() < deadline, "the finished reply stayed in the journal"
+        await asyncio.sleep(0.02)
+
+
 async def health(bot: BotProcess) -> str:
     async with httpx.AsyncClient(timeout=5) as client:
         return str((await client.get(f"{bot.url}/healthz")).json()["redis"])
@@ -149,15 +182,59 @@ async def test_reply_of_a_killed_process_is_finished_in_place_after_a_restart(
             lambda: any(PARTIAL in visible_text(m) for m in thread(fake_slack, event)), timeout=10
         )
         (frozen,) = thread(fake_slack, event)
+        await insights_sent(gitbook)  # a kill mid-request would look like a fake's fault
         first.process.kill()  # SIGKILL: no shutdown, no notice
         await first.process.wait()
-    async with crash_bot(env):  # the same service restarted on the same Redis
+    async with crash_bot(env), admin(redis_server) as redis_admin:  # restarted, same Redis
         await fake_slack.wait_until(
             lambda: finished_with(fake_slack, event, FULL_SHOWN), timeout=20
         )
+        await journal_empty(redis_admin)  # finished, so nobody will take it over again
     (reply,) = thread(fake_slack, event)
     assert reply["ts"] == frozen["ts"]  # edited in place, not a second reply
     assert len(gitbook.ask_requests) == 2
+
+
+async def test_a_native_stream_of_a_killed_process_is_replaced_by_the_full_answer(
+    fake_slack: FakeSlack, gitbook: FakeGitBook, redis_server: RedisServer
+) -> None:
+    gitbook.script_ask([Snapshot(PARTIAL), WaitFor(asyncio.Event()), DoneEvent()])
+    gitbook.script_ask([Snapshot(FULL), DoneEvent()])
+    env = env_for(fake_slack, gitbook, redis_server)
+    question_ts = next_ts()
+    event = direct_message("how do I rotate a key?", thread_ts=question_ts)  # streams natively
+    in_thread = {"channel": event["channel"], "ts": question_ts}
+    async with crash_bot(env) as first:
+        await post_event(first, event)
+        await fake_slack.wait_until(lambda: bool(fake_slack.calls_to("chat.startStream")))
+        await insights_sent(gitbook)  # a kill mid-request would look like a fake's fault
+        first.process.kill()
+        await first.process.wait()
+    async with crash_bot(env):
+        # Slack will not edit a stream still open: the answer is posted anew, the stream removed.
+        await fake_slack.wait_until(
+            lambda: finished_with(fake_slack, in_thread, FULL_SHOWN), timeout=20
+        )
+    assert len(thread(fake_slack, in_thread)) == 1
+
+
+async def test_a_private_answer_of_a_killed_process_is_sent_after_a_restart(
+    fake_slack: FakeSlack, gitbook: FakeGitBook, redis_server: RedisServer
+) -> None:
+    gitbook.script_ask([Snapshot(PARTIAL), WaitFor(asyncio.Event()), DoneEvent()])
+    gitbook.script_ask([Snapshot(FULL), DoneEvent()])
+    env = env_for(fake_slack, gitbook, redis_server)
+    async with crash_bot(env) as first:
+        assert (await post_command(first, fake_slack, "cmd-killed")).status_code == 200
+        await gitbook.wait_until(lambda: gitbook.ask_in_flight == 1, timeout=10)
+        await insights_sent(gitbook)  # a kill mid-request would look like a fake's fault
+        first.process.kill()
+        await first.process.wait()
+    async with crash_bot(env):
+        await fake_slack.wait_until(lambda: bool(fake_slack.webhooks_to("cmd-killed")), timeout=20)
+    (sent,) = fake_slack.webhooks_to("cmd-killed")
+    assert FULL_SHOWN in visible_text(sent.body)
+    assert sent.body.get("response_type") == "ephemeral"
 
 
 async def test_a_peer_takes_over_the_reply_of_a_killed_process_once(
@@ -174,6 +251,7 @@ async def test_a_peer_takes_over_the_reply_of_a_killed_process_once(
         await fake_slack.wait_until(
             lambda: any(PARTIAL in visible_text(m) for m in thread(fake_slack, event)), timeout=10
         )
+        await insights_sent(gitbook)  # a kill mid-request would look like a fake's fault
         doomed.process.kill()
         await doomed.process.wait()
         # Slack's retry reaches the peer: still a duplicate; the journal is what finishes it.
@@ -195,23 +273,7 @@ async def test_sigterm_closes_a_private_answer_in_flight_with_its_partial_text(
     gitbook.script_ask([Snapshot(PARTIAL), WaitFor(asyncio.Event()), DoneEvent()])
     async with crash_bot(env_for(fake_slack, gitbook, redis_server), "1.0") as bot:
         key = "cmd-sigterm"
-        form = {
-            "command": "/docs",
-            "text": "how do I rotate a key?",
-            "user_id": "U0ASKER7",
-            "channel_id": "C0CHAN9",
-            "team_id": TEAM,
-            "trigger_id": "tr1",
-            "response_url": fake_slack.response_url(key),
-            "api_app_id": "A1",
-        }
-        body = urlencode(form)
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            **sign_slack_request(body, SIGNING_SECRET),
-        }
-        async with httpx.AsyncClient(timeout=5) as client:
-            response = await client.post(f"{bot.url}/slack/events", content=body, headers=headers)
+        response = await post_command(bot, fake_slack, key)
         assert response.status_code == 200
         await gitbook.wait_until(lambda: gitbook.ask_in_flight == 1, timeout=10)
         bot.process.send_signal(signal.SIGTERM)
