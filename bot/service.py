@@ -23,7 +23,7 @@ from bot.insights.service import Clock, utc_now
 from bot.settings import Settings
 from bot.slack.recovery import LEASE_SECONDS
 from bot.slack.web import build_web_app
-from bot.store import BREAKER_COOLDOWN_SECONDS
+from bot.store import BREAKER_COOLDOWN_SECONDS, redis_retry
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +139,7 @@ class Service:
             timeout=REDIS_POOL_WAIT_SECONDS,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            retry=redis_retry(),
         )
         client = redis.Redis(connection_pool=pool)
         self._stack.push_async_callback(pool.aclose)

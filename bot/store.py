@@ -21,7 +21,15 @@ from enum import StrEnum
 from typing import Literal, Protocol, TypeVar
 
 import redis.asyncio as redis
-from redis.exceptions import AuthenticationError, AuthorizationError, RedisError, ResponseError
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import (
+    AuthenticationError,
+    AuthorizationError,
+    RedisError,
+    ResponseError,
+)
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +42,12 @@ T = TypeVar("T")
 REFUSALS: tuple[type[RedisError], ...] = (ResponseError, AuthenticationError, AuthorizationError)
 BREAKER_COOLDOWN_SECONDS = 5.0
 _PROBE_KEY = "docsbot:health:probe"
+
+
+def redis_retry() -> Retry:
+    """One immediate retry on a dropped connection (Redis restarted, an idle connection cut),
+    none on a timeout: a hung Redis costs one timeout, then the breaker skips it."""
+    return Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
 
 
 class Claim(StrEnum):

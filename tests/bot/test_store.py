@@ -1,11 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 import pytest
 import redis.asyncio as redis
 
-from bot.store import CircuitBreaker, Claim, MemoryStore, RedisStore, ResilientStore, Store
+from bot.store import (
+    CircuitBreaker,
+    Claim,
+    MemoryStore,
+    RedisStore,
+    ResilientStore,
+    Store,
+    redis_retry,
+)
 from tests.fakes.redis_server import RedisServer
 from tests.support import FakeClock
 
@@ -174,20 +182,42 @@ async def test_claims_made_during_an_outage_are_written_back(redis_server: Redis
         await client.aclose()
 
 
-async def test_a_claim_won_in_redis_is_remembered_when_redis_later_refuses(
-    redis_server: RedisServer,
+async def _fill(admin: redis.Redis) -> None:
+    await admin.config_set("maxmemory", "1")  # OOM under noeviction, Redis's default policy
+
+
+async def _demote(admin: redis.Redis) -> None:
+    await admin.execute_command("REPLICAOF", "127.0.0.1", "1")  # READONLY, master unreachable
+
+
+async def _lock(admin: redis.Redis) -> None:
+    await admin.config_set("requirepass", "now-required-0000")
+    await admin.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")  # NOAUTH
+
+
+@pytest.mark.parametrize(
+    "refuse",
+    [
+        pytest.param(_fill, id="oom"),
+        pytest.param(_demote, id="read-only-replica"),
+        pytest.param(_lock, id="password-turned-on"),
+    ],
+)
+async def test_a_redis_refusing_writes_is_degraded_and_claims_stay_single(
+    redis_server: RedisServer, refuse: Callable[[redis.Redis], Awaitable[None]]
 ) -> None:
-    client = redis.Redis.from_url(redis_server.url)
+    admin = redis.Redis.from_url(redis_server.url)
+    client = redis.Redis.from_url(redis_server.url, retry=redis_retry())  # as the service's
     store = ResilientStore(RedisStore(client), MemoryStore())
     try:
         assert await store.claim("docsbot:seen:event:E1", 60) is Claim.WON
-        await client.config_set("maxmemory", "1")
+        await refuse(admin)
         assert await store.health() == "degraded"
-        assert await store.claim("docsbot:seen:event:E1", 60) is Claim.TAKEN
-        assert await store.claim("docsbot:seen:event:E2", 60) is Claim.LOCAL
+        assert await store.claim("docsbot:seen:event:E1", 60) is Claim.TAKEN  # remembered
+        assert await store.claim("docsbot:seen:event:E2", 60) is Claim.LOCAL  # not in Redis
     finally:
-        await client.config_set("maxmemory", "0")
         await client.aclose()
+        await admin.aclose()
 
 
 async def test_a_full_redis_is_degraded_and_values_are_read_where_written(
