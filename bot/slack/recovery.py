@@ -340,16 +340,19 @@ local lost = {}
 for i = 2, #KEYS do
   local id = ARGV[i + 1]
   local holder = redis.call('GET', KEYS[i])
-  if holder == ARGV[1] or not holder then
+  if holder == ARGV[1] or (not holder and redis.call('ZSCORE', KEYS[1], id)) then
+    -- ours, or lapsed (a slow renewal) with nobody having taken it: ours again
     redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
     redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), id)
-  else
+  elseif holder then
     table.insert(lost, id)
   end
 end
 return lost
 """,
-    # KEYS: due. ARGV: owner, lease ms, batch, key prefix. Returns the records taken.
+    # KEYS: due. ARGV: owner, lease ms, batch, key prefix. Returns the records taken. (It
+    # builds the record and lease keys from the due set's ids: fine on one Redis, not on a
+    # Redis Cluster, which the bot does not support.)
     "take": """
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
