@@ -8,6 +8,8 @@ from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -15,6 +17,7 @@ from bot.deps import Deps
 from bot.logs import bind_request_id
 from bot.settings import Settings
 from bot.slack.boundary import on_listener_error, request_kind
+from bot.slack.guards import RETRY_NUM
 from bot.slack.identity import authorize, check_token, remember_bot_user
 from handlers import register_all
 
@@ -57,9 +60,14 @@ def _tokenless(client: AsyncWebClient) -> AsyncWebClient:
 
 
 async def _tag_request(
-    body: dict[str, Any], resp: BoltResponse, next: Callable[[], Awaitable[None]]
+    body: dict[str, Any],
+    resp: BoltResponse,
+    request: AsyncBoltRequest,
+    context: AsyncBoltContext,
+    next: Callable[[], Awaitable[None]],
 ) -> BoltResponse:
     """Give the request an id every log line of its work carries (listeners copy it)."""
+    context[RETRY_NUM] = _retry_num(request)  # de-duplication needs it when Redis cannot help
     rid = body.get("event_id") or body.get("trigger_id")
     bind_request_id(str(rid) if rid else None)
     kind = request_kind(body)
@@ -71,6 +79,12 @@ async def _tag_request(
         return BoltResponse(status=200, body="")
     await next()
     return resp
+
+
+def _retry_num(request: AsyncBoltRequest) -> int:
+    """Slack's X-Slack-Retry-Num (0 for a first delivery; Socket Mode sets it too)."""
+    values = request.headers.get("x-slack-retry-num") or ["0"]
+    return int(values[0]) if values[0].isdigit() else 0
 
 
 async def verify_app_token(client: AsyncWebClient, app_token: str) -> None:

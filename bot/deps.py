@@ -31,9 +31,17 @@ from bot.slack.escalation import People
 from bot.slack.feedback import NotHelpful
 from bot.slack.guards import Deduplicator, UserRateLimit
 from bot.slack.identity import BotIdentity
+from bot.slack.recovery import LEASE_SECONDS, Journal, NoJournal, RedisJournal
 from bot.slack.replies import Replies
 from bot.slack.scopes import ChannelScopes
-from bot.store import MemoryStore, RedisStore, ResilientStore, Store
+from bot.store import (
+    BREAKER_COOLDOWN_SECONDS,
+    CircuitBreaker,
+    MemoryStore,
+    RedisStore,
+    ResilientStore,
+    Store,
+)
 from bot.tasks import BackgroundTasks
 
 SLACK_RATE_LIMIT_RETRIES = 3
@@ -61,6 +69,7 @@ class Deps:
     directory: SiteDirectory
     not_helpful: NotHelpful  # 👎 → modal → reason (→ GitBook comment)
     people: People | None  # Ask a person, when ESCALATION_CHANNEL is set
+    journal: Journal  # replies in flight, for hand-over after a crash (bot/slack/recovery.py)
 
 
 def make_slack_client(
@@ -75,11 +84,27 @@ def make_slack_client(
     )
 
 
-def make_store(redis_client: redis.Redis | None, *, key_prefix: str = "") -> Store:
+def make_store(
+    redis_client: redis.Redis | None, *, key_prefix: str = "", breaker: CircuitBreaker | None = None
+) -> Store:
     """Redis (falling back to memory while it is down), or memory alone."""
     if redis_client is None:
         return MemoryStore()
-    return ResilientStore(RedisStore(redis_client, prefix=key_prefix), MemoryStore())
+    return ResilientStore(RedisStore(redis_client, prefix=key_prefix), MemoryStore(), breaker)
+
+
+def make_journal(
+    redis_client: redis.Redis | None,
+    breaker: CircuitBreaker,
+    tasks: BackgroundTasks,
+    *,
+    key_prefix: str,
+    lease: float,
+) -> Journal:
+    """The reply journal on Redis (sharing the store's breaker), or none without Redis."""
+    if redis_client is None:
+        return NoJournal()
+    return RedisJournal(redis_client, breaker, tasks, prefix=key_prefix, lease=lease)
 
 
 def build_deps(
@@ -92,10 +117,14 @@ def build_deps(
     key_prefix: str = "",
     clock: Clock = utc_now,
     metrics: Metrics,
+    lease: float = LEASE_SECONDS,
+    redis_cooldown: float = BREAKER_COOLDOWN_SECONDS,
 ) -> Deps:
     """Wire the answer path: GitBook client → answer service → streamer → Slack."""
-    store = make_store(redis_client, key_prefix=key_prefix)
+    breaker = CircuitBreaker(redis_cooldown)
+    store = make_store(redis_client, key_prefix=key_prefix, breaker=breaker)
     tasks = BackgroundTasks()
+    journal = make_journal(redis_client, breaker, tasks, key_prefix=key_prefix, lease=lease)
     gitbook = GitBookClient(http, settings.gitbook)
     directory = SiteDirectory(gitbook)
     archive = AnswerArchive(store)
@@ -123,6 +152,7 @@ def build_deps(
         scopes=scopes,
         gaps=gaps,
         offer_people=escalation_channel is not None,
+        journal=journal,
     )
     escalations = EscalationLog(store, clock=lambda: clock().timestamp())
     report = InsightsService(
@@ -151,6 +181,7 @@ def build_deps(
         people=(
             People(slack, archive, escalations, escalation_channel) if escalation_channel else None
         ),
+        journal=journal,
     )
 
 

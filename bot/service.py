@@ -7,6 +7,7 @@ import logging
 import signal
 from contextlib import AsyncExitStack
 from types import TracebackType
+from typing import Any
 
 import aiohttp
 import redis.asyncio as redis
@@ -23,13 +24,18 @@ from bot.insights.service import Clock, utc_now
 from bot.logs import OneLineFailures
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.slack.recovery import LEASE_SECONDS
 from bot.slack.web import build_web_app, server_options
+from bot.store import BREAKER_COOLDOWN_SECONDS, redis_retry
 
 logger = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 8.0  # answers in flight get this long; the whole stop stays under 10 s
 SOCKET_LOGGER = "bot.slack.socket"
-REDIS_TIMEOUT_SECONDS = 2.0
+# Redis is local or near: an answer costs at most this once when it hangs (then the
+# store's breaker skips it for BREAKER_COOLDOWN_SECONDS).
+REDIS_TIMEOUT_SECONDS = 0.5
+REDIS_POOL_WAIT_SECONDS = 2.0
 REDIS_MAX_CONNECTIONS = 64
 
 
@@ -45,8 +51,12 @@ class Service:
         key_prefix: str = "",
         shutdown_grace: float = SHUTDOWN_GRACE_SECONDS,
         clock: Clock | None = None,
+        lease: float = LEASE_SECONDS,
+        redis_cooldown: float = BREAKER_COOLDOWN_SECONDS,
     ) -> None:
         self.settings = settings
+        self._lease = lease  # how long a killed process's replies wait to be taken over
+        self._redis_cooldown = redis_cooldown
         self._clock = clock or utc_now  # when the weekly digest is due (tests inject one)
         self._host = host
         self._edit_interval = edit_interval
@@ -93,6 +103,8 @@ class Service:
             key_prefix=self._key_prefix,
             clock=self._clock,
             metrics=metrics,
+            lease=self._lease,
+            redis_cooldown=self._redis_cooldown,
         )
         bolt = create_app(settings, self.deps)
         await self.deps.identity.verify()
@@ -102,6 +114,9 @@ class Service:
             await self._connect_socket_mode(bolt)
         mode = "socket mode" if settings.socket_mode else "http"
         logger.info("ready: %s, port %d, store %s", mode, self.port, await self.deps.store.health())
+        # Also takes over, at once, replies a killed process (this one, restarted?) left.
+        self.deps.journal.start(self.deps.replies.resume)
+        self._stack.push_async_callback(self.deps.journal.stop)
         if self.digest is not None:
             self.digest.start()
             self._stack.push_async_callback(self.digest.stop)
@@ -131,9 +146,10 @@ class Service:
         pool = redis.BlockingConnectionPool.from_url(
             str(self.settings.redis_url),
             max_connections=REDIS_MAX_CONNECTIONS,
-            timeout=REDIS_TIMEOUT_SECONDS,
+            timeout=REDIS_POOL_WAIT_SECONDS,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            retry=redis_retry(),
         )
         client = redis.Redis(connection_pool=pool)
         self._stack.push_async_callback(pool.aclose)
@@ -179,16 +195,18 @@ class Service:
         if self._socket_task is not None:
             self._socket_task.cancel()
             await asyncio.wait({self._socket_task})
+        self.deps.journal.quiesce()  # take over nothing more; keep renewing while draining
         await self.deps.replies.drain(self._grace)
+        await self.deps.journal.stop()
         await self.deps.tasks.join(grace_seconds=1.0)
 
 
-async def serve(settings: Settings) -> None:
-    """Serve until SIGTERM or SIGINT, then shut down gracefully."""
+async def serve(settings: Settings, **options: Any) -> None:
+    """Serve until SIGTERM or SIGINT, then shut down gracefully (options: Service's)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with Service(settings):
+    async with Service(settings, **options):
         await stop.wait()
         logger.info("stopping: no new events; finishing answers in flight")

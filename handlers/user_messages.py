@@ -8,7 +8,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.models import Asker, Question
 from bot.slack.delivery.streamer import ReplyTarget
-from bot.slack.guards import Deduplicator
+from bot.slack.guards import RETRY_NUM, Deduplicator
 from bot.slack.inbound import question_text
 from bot.slack.replies import Replies
 
@@ -36,16 +36,19 @@ def workspace_of(event: dict[str, Any], context: AsyncBoltContext) -> str:
     return context.team_id or str(event.get("team") or "")
 
 
-async def first_delivery(dedupe: Deduplicator, body: dict[str, Any], team: str) -> bool:
+async def first_delivery(
+    dedupe: Deduplicator, body: dict[str, Any], team: str, *, retry: bool = False
+) -> bool:
     """Claim the event once: a retry (same event_id) or a twin (same channel and ts) loses.
 
     Claimed after the ack, so Slack never waits on the store.
     """
     event = body["event"]
     event_id = str(body.get("event_id") or "")
-    if event_id and not await dedupe.first_time("event", event_id):
+    if event_id and not await dedupe.first_time("event", event_id, retry=retry):
         return False
-    return await dedupe.first_time("message", team, str(event["channel"]), str(event["ts"]))
+    ids = (team, str(event["channel"]), str(event["ts"]))
+    return await dedupe.first_time("message", *ids, retry=retry)
 
 
 async def answer_message(
@@ -58,9 +61,23 @@ async def answer_message(
     surface: str,
 ) -> None:
     """Answer one user message once, however many times Slack delivers it."""
+    with replies.accepted():  # from the ack on: a shutdown waits for it, de-duplication too
+        await _answer_once(replies, dedupe, body, context, thread_ts=thread_ts, surface=surface)
+
+
+async def _answer_once(
+    replies: Replies,
+    dedupe: Deduplicator,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    *,
+    thread_ts: str | None,
+    surface: str,
+) -> None:
     event = body["event"]
     team = workspace_of(event, context)
-    if not await first_delivery(dedupe, body, team):
+    retry = bool(context.get(RETRY_NUM))
+    if not await first_delivery(dedupe, body, team, retry=retry):
         return
     channel, ts = str(event["channel"]), str(event["ts"])
     text = question_text(str(event.get("text") or ""), context.bot_user_id)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
-from bot.store import Store
+from bot.store import Claim, Store
+
+logger = logging.getLogger(__name__)
 
 DEDUPE_TTL_SECONDS = 600  # Slack retries for up to about 5 minutes
+RETRY_NUM = "slack_retry_num"  # the context key app.py puts Slack's X-Slack-Retry-Num under
 
 
 class Deduplicator:
@@ -16,10 +20,19 @@ class Deduplicator:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def first_time(self, kind: str, *ids: str) -> bool:
-        """Claim kind+ids; True only for the first claimant within the TTL."""
+    async def first_time(self, kind: str, *ids: str, retry: bool = False) -> bool:
+        """Claim kind+ids; True only for the first claimant within the TTL.
+
+        While Redis cannot record claims (down, full, read-only, password refused), a
+        retry is not answered: its first delivery went to some process, maybe another one,
+        which answers it (the first delivery of an event reaches exactly one process).
+        """
         key = f"docsbot:seen:{kind}:" + ":".join(ids)
-        return await self._store.add(key, "1", DEDUPE_TTL_SECONDS)
+        claim = await self._store.claim(key, DEDUPE_TTL_SECONDS)
+        if claim is Claim.LOCAL and retry:
+            logger.warning("not answering a retry of %s: redis cannot record claims now", kind)
+            return False
+        return claim is not Claim.TAKEN
 
 
 class UserRateLimit:

@@ -19,7 +19,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from bot import notices
 from bot.answers.cache import AnswerArchive
 from bot.answers.service import AnswerService, checked_question
-from bot.errors import QuestionError, ReplyClosed, SlackDeliveryError
+from bot.errors import BotError, QuestionError, ReplyClosed, SlackDeliveryError
 from bot.insights.gaps import DocGaps, GapKind
 from bot.metrics import Metrics
 from bot.models import Answer, AnswerUpdate, Draft, Outcome, Question
@@ -28,6 +28,7 @@ from bot.slack.blocks import SlackMessage
 from bot.slack.delivery.streamer import ReplyTarget, Streamer
 from bot.slack.delivery.writer import UNREACHABLE_CHANNEL
 from bot.slack.guards import UserRateLimit
+from bot.slack.recovery import Entry, Journal, NoJournal, PendingReply
 from bot.slack.scopes import ChannelScopes
 from bot.tasks import finish_or_cancel
 
@@ -49,7 +50,9 @@ class Replies:
         scopes: ChannelScopes | None = None,
         gaps: DocGaps | None = None,
         offer_people: bool = False,
+        journal: Journal | None = None,
     ) -> None:
+        self._journal = journal or NoJournal()  # where replies in flight are recorded
         self._answers = answers
         self._offer_people = offer_people  # ESCALATION_CHANNEL is set: answers show Ask a person
         self._streamer = streamer
@@ -81,29 +84,55 @@ class Replies:
         self, question: Question, target: ReplyTarget, *, existing_ts: str | None = None
     ) -> None:
         """Answer in a thread (or DM), streaming into a new reply or into existing_ts."""
-        question = await self._scoped(question, target.channel)
-        refusal = await self._refusal(question)
-        if refusal is not None:
-            self._count_refusal(question)
-            await self._streamer.post(target, refusal)
-            return
-        with self._tracked(question) as flight:
+        with self.accepted():
+            question = await self._scoped(question, target.channel)
+            refusal = await self._refusal(question)
+            if refusal is not None:
+                self._count_refusal(question)
+                await self._streamer.post(target, refusal)
+                return
+            entry = await self._journal.record(PendingReply(question, target, ts=existing_ts))
+            try:
+                await self._stream(question, target, existing_ts, entry)
+            finally:
+                await entry.done()
+
+    async def _stream(
+        self, question: Question, target: ReplyTarget, existing_ts: str | None, entry: Entry
+    ) -> None:
+        with self._counted(question) as flight:
             async with aclosing(self._updates(question)) as updates:
                 try:
                     final = await self._streamer.stream(
-                        target, flight.timed(updates), existing_ts=existing_ts
+                        target,
+                        flight.timed(updates),
+                        existing_ts=existing_ts,
+                        on_posted=entry.posted,
                     )
                     flight.ended(final)
                 except SlackDeliveryError as exc:
                     if exc.error in UNREACHABLE_CHANNEL:
                         # Tell the asker privately where Slack allows it; the boundary logs it.
-                        await self._streamer.whisper(
-                            target, question.asker.user, notices.CANNOT_POST
-                        )
+                        user = question.asker.user
+                        await self._streamer.whisper(target, user, notices.CANNOT_POST)
                     raise
                 except Exception as exc:
                     # The streamer closed the reply with a notice; the boundary only logs.
                     raise ReplyClosed("reply closed after a failure") from exc
+
+    async def resume(self, reply: PendingReply, entry: Entry) -> None:
+        """Finish a reply a stopped process left: into its message if it had one, else anew."""
+        with self.accepted():
+            try:
+                if reply.response_url is not None:
+                    send = _Private(AsyncRespond(response_url=reply.response_url), None)
+                    await self._private(reply.question, send, replace=reply.replace_original)
+                elif reply.target is not None:
+                    await self._stream(reply.question, reply.target, reply.ts, entry)
+            except BotError as exc:
+                logger.warning("resumed reply %s ended with a failure: %s", reply.id, exc)
+            finally:
+                await entry.done()
 
     async def privately(
         self,
@@ -121,14 +150,26 @@ class Replies:
         answer shows in; share_thread: the thread its Share button posts in (else Share
         posts at the channel's top level).
         """
-        question = await self._scoped(question, channel)
-        send = _Private(respond, thread_ts)
-        refusal = await self._refusal(question)
-        if refusal is not None:
-            self._count_refusal(question)
-            await send(refusal, replace=replace)
-            return
-        with self._tracked(question) as flight:
+        with self.accepted():
+            question = await self._scoped(question, channel)
+            send = _Private(respond, thread_ts)
+            refusal = await self._refusal(question)
+            if refusal is not None:
+                self._count_refusal(question)
+                await send(refusal, replace=replace)
+                return
+            url = respond.response_url
+            pending = PendingReply(question, response_url=url, replace_original=replace)
+            entry = await self._journal.record(pending) if url else NoJournal.ENTRY
+            try:
+                await self._private(question, send, replace=replace, share_thread=share_thread)
+            finally:
+                await entry.done()
+
+    async def _private(
+        self, question: Question, send: _Private, *, replace: bool, share_thread: str | None = None
+    ) -> None:
+        with self._counted(question) as flight:
             async with aclosing(self._updates(question)) as updates:
                 final = await _final_or_closed(flight.timed(updates), send, replace=replace)
             flight.ended(final)
@@ -142,6 +183,10 @@ class Replies:
         For people who did not ask the bot (auto-answer channels): no placeholder, no
         refusal, no "no answer", no error notice. Returns how it ended (None: refused).
         """
+        with self.accepted():
+            return await self._only_if_answered(question, target)
+
+    async def _only_if_answered(self, question: Question, target: ReplyTarget) -> Outcome | None:
         question = await self._scoped(question, target.channel)
         if await self._refusal(question) is not None:
             logger.info(
@@ -149,7 +194,7 @@ class Replies:
                 target.channel,
             )
             return None
-        with self._tracked(question) as flight:
+        with self._counted(question) as flight:
             async with aclosing(self._updates(question)) as updates:
                 final = await _final_silently(flight.timed(updates))
             flight.ended(final)
@@ -196,8 +241,13 @@ class Replies:
         archived = await self._archive.load(workspace, answer_id)
         return archived.answer.question if archived else None
 
-    def _tracked(self, question: Question) -> _InFlight:
-        return _InFlight(self._in_flight, self._metrics, question.surface)
+    def accepted(self) -> _Tracked:
+        """Count the current task as a question in flight while the block runs (shutdown
+        waits for it, then closes it): from the ack on, before de-duplication too."""
+        return _Tracked(self._in_flight)
+
+    def _counted(self, question: Question) -> _Counted:
+        return _Counted(self._metrics, question.surface)
 
     def _count_refusal(self, question: Question) -> None:
         self._metrics.questions.labels(surface=question.surface, outcome="refused").inc()
@@ -207,26 +257,38 @@ class Replies:
         await finish_or_cancel(self._in_flight, grace_seconds)
 
 
-class _InFlight:
-    """One answer in flight: registered for shutdown, and counted in the metrics."""
+class _Tracked:
+    """Registers the current task as an answer in flight for as long as the block runs."""
 
-    def __init__(self, registry: set[asyncio.Task[Any]], metrics: Metrics, surface: str) -> None:
+    def __init__(self, registry: set[asyncio.Task[Any]]) -> None:
         self._registry = registry
+        self._task = asyncio.current_task()
+        self._added = False  # nested blocks: the outermost one unregisters
+
+    def __enter__(self) -> None:
+        if self._task is not None and self._task not in self._registry:
+            self._registry.add(self._task)
+            self._added = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._task is not None and self._added:
+            self._registry.discard(self._task)
+
+
+class _Counted:
+    """One answer being written, in the metrics: in flight, how it ended, its first text."""
+
+    def __init__(self, metrics: Metrics, surface: str) -> None:
         self._metrics = metrics
         self._surface = surface
-        self._task = asyncio.current_task()
         self._started = time.monotonic()
         self._outcome = "error"  # until the reply says how it ended
 
-    def __enter__(self) -> _InFlight:
-        if self._task is not None:
-            self._registry.add(self._task)
+    def __enter__(self) -> _Counted:
         self._metrics.answers_in_flight.inc()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
-        if self._task is not None:
-            self._registry.discard(self._task)
         self._metrics.answers_in_flight.dec()
         if exc_type is not None and issubclass(exc_type, asyncio.CancelledError):
             self._outcome = "interrupted"

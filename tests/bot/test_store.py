@@ -1,11 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 import pytest
 import redis.asyncio as redis
 
-from bot.store import MemoryStore, RedisStore, ResilientStore, Store
+from bot.store import (
+    CircuitBreaker,
+    Claim,
+    MemoryStore,
+    RedisStore,
+    ResilientStore,
+    Store,
+    redis_retry,
+)
 from tests.fakes.redis_server import RedisServer
 from tests.support import FakeClock
 
@@ -86,8 +94,8 @@ async def test_resilient_store_survives_redis_going_down_and_coming_back(
         warnings = [r for r in caplog.records if "redis unavailable" in r.getMessage()]
         assert len(warnings) == 1  # one warning per outage, not one per call
         redis_server.start()
+        assert await store.health() == "ok"  # the health check ends the breaker's cool-down
         await store.set("docsbot:k", "after", 60)
-        assert await store.health() == "ok"
         assert await client.get("docsbot:k") == b"after"
     finally:
         await client.aclose()
@@ -131,6 +139,7 @@ async def test_resilient_store_lists_fall_back_to_memory(redis_server: RedisServ
         await store.push("docsbot:l", "in-memory", cap=10, ttl=60)
         assert await store.recent("docsbot:l") == ["in-memory"]
         redis_server.start()
+        assert await store.health() == "ok"
         assert await store.recent("docsbot:l") == []  # the restarted server kept nothing
     finally:
         await client.aclose()
@@ -147,9 +156,103 @@ async def test_a_value_without_ttl_is_kept(redis_url: str, redis_key_prefix: str
         await client.aclose()
 
 
+async def test_breaker_skips_a_hung_redis_after_one_timeout(redis_server: RedisServer) -> None:
+    client = redis.Redis.from_url(redis_server.url, socket_timeout=0.3)
+    clock = FakeClock(0.0)
+    store = ResilientStore(RedisStore(client), MemoryStore(), CircuitBreaker(5.0, clock=clock))
+    try:
+        await store.set("docsbot:k", "before", 60)
+        redis_server.pause()
+        try:
+            await store.set("docsbot:k", "during", 60)  # times out once, then memory
+            assert store.breaker.open
+            assert await store.get("docsbot:k") == "during"  # no second timeout: Redis skipped
+        finally:
+            redis_server.resume()
+        clock.now = 5.0  # cool-down over: the next call probes Redis and closes the breaker
+        await store.set("docsbot:k", "after", 60)
+        assert not store.breaker.open
+        assert await client.get("docsbot:k") == b"after"
+    finally:
+        await client.aclose()
+
+
 async def test_memory_store_keeps_a_value_without_ttl() -> None:
     clock = FakeClock(0.0)
     store = MemoryStore(clock=clock)
     await store.set("k", "v", None)
     clock.now = 10.0**9
     assert await store.get("k") == "v"
+
+
+async def test_claims_made_during_an_outage_are_written_back(redis_server: RedisServer) -> None:
+    client = redis.Redis.from_url(redis_server.url, socket_timeout=1, socket_connect_timeout=1)
+    store = ResilientStore(RedisStore(client), MemoryStore())
+    other = RedisStore(client)  # another process on the same Redis
+    try:
+        redis_server.stop()
+        assert await store.claim("docsbot:seen:event:E1", 60) is Claim.LOCAL
+        assert await store.claim("docsbot:seen:event:E1", 60) is Claim.TAKEN  # memory knows
+        redis_server.start()
+        assert await store.health() == "ok"  # Redis back: the outage's claims are written back
+        assert await other.claim("docsbot:seen:event:E1", 60) is Claim.TAKEN
+        assert await store.claim("docsbot:seen:event:E2", 60) is Claim.WON
+    finally:
+        await client.aclose()
+
+
+async def _fill(admin: redis.Redis) -> None:
+    await admin.config_set("maxmemory", "1")  # OOM under noeviction, Redis's default policy
+
+
+async def _demote(admin: redis.Redis) -> None:
+    await admin.execute_command("REPLICAOF", "127.0.0.1", "1")  # READONLY, master unreachable
+
+
+async def _lock(admin: redis.Redis) -> None:
+    await admin.config_set("requirepass", "now-required-0000")
+    await admin.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")  # NOAUTH
+
+
+@pytest.mark.parametrize(
+    "refuse",
+    [
+        pytest.param(_fill, id="oom"),
+        pytest.param(_demote, id="read-only-replica"),
+        pytest.param(_lock, id="password-turned-on"),
+    ],
+)
+async def test_a_redis_refusing_writes_is_degraded_and_claims_stay_single(
+    redis_server: RedisServer, refuse: Callable[[redis.Redis], Awaitable[None]]
+) -> None:
+    admin = redis.Redis.from_url(redis_server.url)
+    client = redis.Redis.from_url(redis_server.url, retry=redis_retry())  # as the service's
+    store = ResilientStore(RedisStore(client), MemoryStore())
+    try:
+        assert await store.claim("docsbot:seen:event:E1", 60) is Claim.WON
+        await refuse(admin)
+        assert await store.health() == "degraded"
+        assert await store.claim("docsbot:seen:event:E1", 60) is Claim.TAKEN  # remembered
+        assert await store.claim("docsbot:seen:event:E2", 60) is Claim.LOCAL  # not in Redis
+    finally:
+        await client.aclose()
+        await admin.aclose()
+
+
+async def test_a_full_redis_is_degraded_and_values_are_read_where_written(
+    redis_server: RedisServer,
+) -> None:
+    client = redis.Redis.from_url(redis_server.url)
+    store = ResilientStore(RedisStore(client), MemoryStore())
+    try:
+        await store.set("docsbot:answer", "old", 60)
+        await client.config_set("maxmemory", "1")
+        await store.set("docsbot:answer", "new", 60)  # refused by Redis: kept in memory
+        assert await store.health() == "degraded"
+        assert await store.get("docsbot:answer") == "new"  # not Redis's stale "old"
+        await client.config_set("maxmemory", "0")
+        assert await store.health() == "ok"
+        assert await store.get("docsbot:answer") == "old"  # memory only bridged the gap
+    finally:
+        await client.config_set("maxmemory", "0")
+        await client.aclose()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -106,8 +107,19 @@ class RedisServer:
             process.kill()
             process.wait()
 
+    def pause(self) -> None:
+        """SIGSTOP the server: it keeps its connections open but answers nothing (a hang)."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT a paused server."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
+
     def close(self) -> None:
         """Stop and remove the data directory."""
+        self.resume()  # a stopped process would not act on SIGTERM
         self.stop()
         shutil.rmtree(self._dir, ignore_errors=True)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from enum import StrEnum
 
 from slack_sdk.errors import SlackApiError
@@ -47,7 +47,10 @@ from bot.slack.delivery.writer import (
     read_final,
 )
 
-__all__ = ["NativeReply", "NativeSupport"]
+__all__ = ["NativeReply", "NativeSupport", "OnPosted"]
+
+# Told the reply's ts once its first message exists (the reply journal, bot.slack.recovery).
+OnPosted = Callable[[str], Awaitable[None]]
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +75,9 @@ class NativeReply:
         target: ReplyTarget,
         *,
         lifetime: float = STREAM_LIFETIME_SECONDS,
+        on_posted: OnPosted | None = None,
     ) -> None:
+        self._on_posted = on_posted
         self._writer = writer
         self._support = support
         self._target = target
@@ -174,6 +179,7 @@ class NativeReply:
         draft = self._progress.draft
         assert draft is not None
         self._ts = await self._writer.post(self._target, messages.draft(draft.markdown))
+        await self._posted(self._ts)
         self._progress.shown = draft
         self._stage, self._edits_reserved = Stage.EDITS, True
 
@@ -218,6 +224,11 @@ class NativeReply:
             plan = await self._writer.budget.plan(self._workspace)
             return await self._start_edits(plan.delivery)
         self._stream, self._ts, self._sent = stream, stream.ts, text
+        await self._posted(stream.ts)
+
+    async def _posted(self, ts: str) -> None:
+        if self._on_posted is not None:
+            await self._on_posted(ts)
 
     async def _append(self, stream: NativeStream, text: str) -> None:
         try:

@@ -26,7 +26,7 @@ from bot.models import Answer, AnswerUpdate
 from bot.slack import blocks as messages
 from bot.slack.blocks import SlackMessage
 from bot.slack.delivery.budget import EditBudget
-from bot.slack.delivery.native import NativeReply, NativeSupport
+from bot.slack.delivery.native import NativeReply, NativeSupport, OnPosted
 from bot.slack.delivery.stream import STREAM_LIFETIME_SECONDS
 from bot.slack.delivery.writer import Progress, ReplyTarget, SlackWriter, read_final
 
@@ -69,14 +69,21 @@ class Streamer:
         updates: AsyncIterator[AnswerUpdate],
         *,
         existing_ts: str | None = None,
+        on_posted: OnPosted | None = None,
     ) -> Answer | None:
-        """Show updates in one reply (into existing_ts if given); None if the asker stopped it."""
+        """Show updates in one reply (into existing_ts if given); None if the asker stopped it.
+
+        on_posted is told the reply's ts once its first message exists (the reply journal).
+        """
+        posted = on_posted or _nobody
         thread = self._native_thread(target, existing_ts)
         if thread is not None:
             native_target = target.in_thread(thread)
-            reply = NativeReply(self._writer, self._native, native_target, lifetime=self._lifetime)
+            reply = NativeReply(
+                self._writer, self._native, native_target, lifetime=self._lifetime, on_posted=posted
+            )
             return await reply.run(updates)
-        return await self._stream_edits(target, updates, existing_ts)
+        return await self._stream_edits(target, updates, existing_ts, posted)
 
     def _native_thread(self, target: ReplyTarget, existing_ts: str | None) -> str | None:
         """The thread a native stream would answer in, or None to use edits."""
@@ -92,13 +99,18 @@ class Streamer:
         return target.thread_ts if target.channel.startswith("D") else None
 
     async def _stream_edits(
-        self, target: ReplyTarget, updates: AsyncIterator[AnswerUpdate], existing_ts: str | None
+        self,
+        target: ReplyTarget,
+        updates: AsyncIterator[AnswerUpdate],
+        existing_ts: str | None,
+        posted: OnPosted,
     ) -> Answer:
         writer = self._writer
         plan = await writer.budget.plan(target.workspace) if existing_ts is None else None
         if plan is not None and not plan.streamed:
-            return await self._deliver_once(target, updates)
+            return await self._deliver_once(target, updates, posted)
         ts = existing_ts or await writer.post(target, messages.placeholder())
+        await posted(ts)
         await writer.set_status(target, notices.STATUS)
         progress = Progress(reserved_edits=plan.reserved_edits if plan else 0)
         editor = asyncio.create_task(writer.edit_drafts(target, ts, progress))
@@ -118,7 +130,7 @@ class Streamer:
         return final
 
     async def _deliver_once(
-        self, target: ReplyTarget, updates: AsyncIterator[AnswerUpdate]
+        self, target: ReplyTarget, updates: AsyncIterator[AnswerUpdate], posted: OnPosted
     ) -> Answer:
         # Under load: no placeholder and no edits, one post of the complete answer.
         writer = self._writer
@@ -131,8 +143,14 @@ class Streamer:
             raise
         finally:
             await writer.set_status(target, "")
-        await writer.post_all(target, messages.answer_messages(final))
+        first, *rest = messages.answer_messages(final)
+        await posted(await writer.post(target, first))
+        await writer.post_all(target, rest)
         return final
+
+
+async def _nobody(ts: str) -> None:
+    """No one to tell that a reply was posted."""
 
 
 async def _stop(editor: asyncio.Task[None], progress: Progress) -> None:
