@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 from bot import notices
@@ -50,6 +50,8 @@ class _Attempt:
 
     last: AnswerSnapshot | None = None
     error: GitBookError | None = None
+    # Loop time of the first Ask: a retry keeps its deadline (ANSWER_DEADLINE_SECONDS).
+    started_at: float = field(default_factory=lambda: asyncio.get_running_loop().time())
 
     @property
     def shown(self) -> bool:
@@ -172,7 +174,9 @@ class AnswerService:
     async def _ask_once(self, question: Question, attempt: _Attempt) -> AsyncIterator[Draft]:
         # The body is exactly what the contract promises GitBook: question, scope, and
         # context where a thread gives one; visitor ids travel only in insights events.
-        stream = self._gitbook.ask(question.text, goal=question.goal, scope=question.scope)
+        stream = self._gitbook.ask(
+            question.text, goal=question.goal, scope=question.scope, started_at=attempt.started_at
+        )
         asked_at = time.monotonic()
         try:
             async with aclosing(stream) as snapshots:

@@ -89,14 +89,16 @@ class GitBookClient:
         session: VisitorSession | None = None,
         goal: str | None = None,
         scope: tuple[str, ...] = (),
+        started_at: float | None = None,
     ) -> AsyncGenerator[AnswerSnapshot, None]:
         """Stream the answer to question as full snapshots; raise a GitBookError on failure.
 
         Each snapshot must come within the timeout of the one before (comments and other
-        events do not count), and the whole answer within the deadline of the call.
+        events do not count), and the whole answer within the deadline, counted from
+        started_at (loop time: a retry passes its first attempt's) or from this call.
         """
         body = ask_body(question, session=session, goal=goal, scope=scope)
-        budget = _Budget.start(self._timeout, self._deadline)
+        budget = _Budget.start(self._timeout, self._deadline, started_at)
         try:
             async with AsyncExitStack() as stack:
                 async with budget.waiting():
@@ -256,9 +258,9 @@ class _Budget:
     deadline: float
 
     @classmethod
-    def start(cls, timeout: float, deadline: float) -> _Budget:
+    def start(cls, timeout: float, deadline: float, started_at: float | None) -> _Budget:
         now = asyncio.get_running_loop().time()
-        return cls(timeout, now + timeout, now + deadline)
+        return cls(timeout, now + timeout, (now if started_at is None else started_at) + deadline)
 
     def restart_wait(self) -> None:
         self.wait_until = asyncio.get_running_loop().time() + self.timeout

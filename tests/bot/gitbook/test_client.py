@@ -366,3 +366,13 @@ async def test_a_refused_comment_is_a_gitbook_http_error(
         await client.post_comment(PageRef("space_1", page), comment_body([Line("Reason:")]))
     assert info.value.status_code == (status or 404)
     assert fake_gitbook.comments == []
+
+
+async def test_a_retry_keeps_the_deadline_of_the_first_attempt(fake_gitbook: FakeGitBook) -> None:
+    fake_gitbook.script_ask([Snapshot("never shown"), DoneEvent()])
+    async for client in _client_with(fake_gitbook, chunk_timeout=5.0, deadline=1.0):
+        spent = asyncio.get_running_loop().time() - 1.0  # the first attempt began 1 s ago
+        with pytest.raises(GitBookTimeout) as info:
+            async for _ in client.ask("q", started_at=spent):
+                raise AssertionError("no snapshot fits in a spent deadline")
+    assert not info.value.transient
