@@ -9,7 +9,7 @@
     ├── GitBookError           GitBook did not produce a complete answer
     │   ├── GitBookHTTPError   a non-200 status before any stream (carries status and message)
     │   ├── AskStreamError     an `event: error` in the stream
-    │   ├── GitBookTimeout     no byte for GITBOOK_TIMEOUT_SECONDS
+    │   ├── GitBookTimeout     no answer chunk in time, or past the answer deadline
     │   ├── GitBookConnectionError  the connection failed or was cut
     │   ├── AskFormatError     the stream was not the markdown we asked for
     │   └── InsightsFormatError  an insights aggregate result we cannot read
@@ -82,7 +82,7 @@ class AskStreamError(GitBookError):
 
 
 class GitBookTimeout(GitBookError):
-    """Raised when GitBook sends no byte for the configured timeout."""
+    """Raised when no answer chunk comes within GITBOOK_TIMEOUT_SECONDS, or past the deadline."""
 
     transient = True
 
