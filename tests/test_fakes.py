@@ -58,7 +58,7 @@ async def _ask(gb: FakeGitBook, body: dict[str, Any] = QUESTION) -> list[tuple[s
 
 
 def _ask_question_event(**changes: Any) -> dict[str, Any]:
-    """gitbook-api.md section 11's example, with a current timestamp."""
+    """docs/gitbook.md §9's example, with a current timestamp."""
     event: dict[str, Any] = {
         "type": "ask_question",
         "query": "How do I rotate an API key?",

@@ -1,6 +1,6 @@
 """Insights aggregation queries, and their column-oriented results parsed once into typed rows.
 
-GitBook's aggregate endpoint (`aggregateSiteEvents`, gitbook-api.md section 12) answers with
+GitBook's aggregate endpoint (`aggregateSiteEvents`, docs/gitbook.md §10) answers with
 parallel arrays, one per selected column::
 
     {"columns": [{"column": "eventSearchQuery", "values": ["How do I…", "Where is…"]},

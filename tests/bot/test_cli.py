@@ -123,7 +123,7 @@ async def test_answer_is_printed_as_it_arrives(fake_gitbook: FakeGitBook) -> Non
 async def test_final_answer_is_complete_when_a_snapshot_rewrites_earlier_text(
     fake_gitbook: FakeGitBook,
 ) -> None:
-    # Snapshots replace each other (gitbook-api.md §5): a later one need not extend the last.
+    # Snapshots replace each other (docs/gitbook.md §4): a later one need not extend the last.
     fake_gitbook.script_ask(
         [Snapshot("To rotate a ke"), Snapshot("To rotate an API key, open Settings."), DoneEvent()]
     )

@@ -1,12 +1,12 @@
 """Evaluate GitBook insights aggregation queries over events, for the fake GitBook server.
 
-Supports what a docs bot asks of `aggregateSiteEvents` (gitbook-api.md section 12): preset and
+Supports what a docs bot asks of `aggregateSiteEvents` (docs/gitbook.md §10): preset and
 `{from, to}` ranges; `where` with `in`/`notIn` on dimensions; `groupBy` and `select` on
 `datetime` (hour, day, week, month), `displayContext`, `eventType`, `eventSearchQuery`,
 `urlPath`; the metrics `eventsCount`, `sessionsCount`, `visitorsCount`; `order`; `limit`.
 Anything else raises `UnsupportedQuery`, so a test fails loudly instead of reading made-up data.
 
-Assumption (gitbook-api.md section 14 lists what is unconfirmed): the question of an
+Assumption (docs/gitbook.md §13 lists what is unconfirmed): the question of an
 `ask_question` event is the `eventSearchQuery` column, as the query of a search is.
 """
 

@@ -9,7 +9,7 @@ Usage::
 
 Ask streams are scripted with steps (`Snapshot`, `Delay`, `WaitFor`, `DoneEvent`, `DoneData`,
 `Close`, `ErrorEvent`, `Cut`, `Hang`, `HttpError`, `Raw`, `KeepAlive`, `Drip`); the wire format
-follows gitbook-api.md sections 5-6.
+follows docs/gitbook.md §4-5.
 Request bodies are validated against tests/gitbook-openapi.json; refusals land in `schema_errors`.
 
 Insights aggregation (`POST .../insights/events/aggregate`) is computed from the insights events

@@ -9,8 +9,8 @@ Usage::
         await slack.wait_until(lambda: slack.calls_to("chat.update"))
 
 Arguments are read from the query string, a form body and a JSON body (merged in that order), like
-Slack. Errors follow slack-api.md: HTTP 200 `{"ok": false, "error": ...}`, and HTTP 429 with
-`Retry-After` for rate limits. Size rules of slack-api.md section 7 are enforced; refusals are
+Slack. Errors follow docs/slack.md §3: HTTP 200 `{"ok": false, "error": ...}`, and HTTP 429 with
+`Retry-After` for rate limits. Size rules of docs/slack.md §5 are enforced; refusals are
 kept in `refusals`.
 """
 
@@ -149,7 +149,7 @@ def _elements(block: Mapping[str, Any]) -> list[JSON]:
     return [e for e in elements if isinstance(e, dict)]
 
 
-# --- Block Kit limits (slack-api.md section 7, sections 4.2 and 6) ------------------------------
+# --- Block Kit limits (docs/slack.md §4 and §5) ------------------------------
 
 _MAX_ELEMENTS = {"actions": 25, "context": 10, "context_actions": 5}
 
@@ -271,7 +271,7 @@ class FakeSlack:
         self.refusals: list[Refusal] = []
         self.usergroups: dict[str, list[str]] = {}  # user group id → member ids
         self.home_views: dict[str, JSON] = {}  # user id → the Home view last published
-        # The assistant pane (slack-api docs section 10). agent_view: the app uses the agent
+        # The assistant pane (docs/slack.md §10). agent_view: the app uses the agent
         # experience, where a setSuggestedPrompts call with thread_ts silently does nothing.
         self.agent_view = True
         self.suggested_prompts: dict[tuple[str, str | None], JSON] = {}  # (channel, thread)
@@ -287,8 +287,8 @@ class FakeSlack:
         self.socket_url: str | None = None  # set: apps.connections.open hands this URL out
         self.envelopes_sent: list[str] = []
         self.socket_acks: list[JSON] = []
-        # Slack closes a native stream about 5 minutes after chat.startStream (slack-api.md
-        # section 6); None: never.
+        # Slack closes a native stream about 5 minutes after chat.startStream (docs/slack.md
+        # §4); None: never.
         self.stream_lifetime: float | None = None
         self._ts_counter = 0
         self._fail_next: dict[str, deque[str]] = {}
@@ -629,12 +629,12 @@ class FakeSlack:
         self.ephemerals.append(ephemeral)
         return {"ok": True, "message_ts": ephemeral["message_ts"]}
 
-    # native streaming (slack-api.md section 6)
+    # native streaming (docs/slack.md §4)
 
     def _start_stream(self, args: JSON) -> JSON:
         if not args.get("thread_ts"):
             raise _Refused("invalid_arguments", "thread_ts is required")
-        for name in ("recipient_user_id", "recipient_team_id"):  # slack-api.md: always send both
+        for name in ("recipient_user_id", "recipient_team_id"):  # docs/slack.md §4: always send both
             if not args.get(name):
                 raise _Refused(f"missing_{name}")
         text = _stream_text(args)
