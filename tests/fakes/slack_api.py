@@ -634,7 +634,8 @@ class FakeSlack:
     def _start_stream(self, args: JSON) -> JSON:
         if not args.get("thread_ts"):
             raise _Refused("invalid_arguments", "thread_ts is required")
-        for name in ("recipient_user_id", "recipient_team_id"):  # docs/slack.md §4: always send both
+        # docs/slack.md §4: always send both
+        for name in ("recipient_user_id", "recipient_team_id"):
             if not args.get(name):
                 raise _Refused(f"missing_{name}")
         text = _stream_text(args)
