@@ -28,6 +28,9 @@ GENERIC_ERROR = "Sorry, something went wrong while answering. Please try again."
 RESTARTED = "The bot restarted before finishing this answer. Please try again."
 NO_ANSWER = "I couldn't find an answer to that in the docs."
 NO_ANSWER_CLI = "No answer found in the docs."
+# The end of an answer cut at Slack's five messages: where to read the rest ({title}, {url}).
+READ_THE_REST = "The answer is longer than Slack can show here: read the rest on [{title}]({url})."
+TOO_LONG = "The answer is longer than Slack can show here; ask a narrower question for the rest."
 
 
 def search_yourself(url: str) -> str:

@@ -32,13 +32,9 @@ from bot.slack.markdown import (
     heal_partial,
     mrkdwn_link,
     safe_links,
-    split_for_slack,
-    tables_to_code,
 )
-
-# New user-facing strings (issue 14), kept here until the notices module takes them.
-READ_THE_REST = "The answer is longer than Slack can show here: read the rest on [{title}]({url})."
-TOO_LONG = "The answer is longer than Slack can show here; ask a narrower question for the rest."
+from bot.slack.pieces import split_for_slack
+from bot.slack.tables import tables_to_code
 
 MARKDOWN_PIECE_LIMIT = 10_000  # of the 12,000 shared by markdown blocks, leaving room for the rest
 MAX_ANSWER_MESSAGES = (
@@ -203,11 +199,11 @@ def _rest_line(answer: Answer) -> str:
     """Say where the rest is: the top source page, when there is one."""
     top = answer.sources[0] if answer.sources else None
     if top is None or not is_safe_url(top.url):
-        return TOO_LONG
+        return notices.TOO_LONG
     title = " ".join(top.title.split())[:SOURCE_TITLE_LIMIT] or top.url
     title = re.sub(r"([\[\]\\])", r"\\\1", title)  # brackets would end the link text
     url = re.sub(r"[\s()<>]", lambda m: quote(m.group(), safe=""), top.url)
-    return defang(READ_THE_REST.format(title=title, url=url))
+    return defang(notices.READ_THE_REST.format(title=title, url=url))
 
 
 def _no_answer_text(answer: Answer) -> str:

@@ -4,29 +4,17 @@ GitBook answers are GitHub-flavoured Markdown, possibly a snapshot cut mid-token
 already resolved by ``bot.gitbook.links``). Slack's ``markdown`` block takes standard Markdown but
 renders no tables and may act on notification syntax, so the text is healed, its tables flattened,
 its links made honest and its mentions defanged (:func:`heal_partial`, :func:`tables_to_code`,
-:func:`safe_links`, :func:`defang`, composed by ``bot.slack.blocks.display_markdown``);
-:func:`split_for_slack` then cuts the result into pieces that each fit one block and render on
-their own. Pure functions, no I/O.
+:func:`safe_links`, :func:`defang`, composed by ``bot.slack.blocks.display_markdown``; tables
+in ``bot.slack.tables``); ``bot.slack.pieces.split_for_slack`` then cuts the result into pieces
+that each fit one block and render on their own. Pure functions, no I/O.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import quote
 
-from bot.markdown import (
-    FENCE_OVERHEAD,
-    INLINE_RE,
-    MAX_MARKER,
-    Fence,
-    is_safe_url,
-    next_fence,
-    scan,
-    segments,
-    unbracket,
-    url_host,
-)
+from bot.markdown import INLINE_RE, is_safe_url, scan, segments, unbracket, url_host
 
 ZWSP = "\u200b"
 
@@ -36,8 +24,6 @@ _TICKS_RE = re.compile(r"`+")
 _DELIM_RE = re.compile(r"\*+|_+|~+")
 _LEAD_RE = re.compile(r"[ \t>]*(?:[*+-][ \t]+)?")  # blockquote and bullet markers are not emphasis
 _TRAILING_DELIM_RE = re.compile(r"(?:(?<=\S)[ \t]+[*_~]+|^[ \t]*[*_~]{1,2})[ \t]*$")
-_SEP_CELL_RE = re.compile(r":?-+:?")
-_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 # A broadcast tag with anything after its keyword ("<!here!>") is treated as live too.
 _TAG_RE = re.compile(
     r"<(?:!(?P<broadcast>(?i:here|channel|everyone))[^<>|]*|!subteam\^[^<>|]*"
@@ -224,171 +210,3 @@ def _open_emphasis(prose: str) -> list[str]:
             elif not after.isspace():
                 stack.append(token)
     return stack
-
-
-def tables_to_code(markdown: str) -> str:
-    """Replace each GFM table outside code by an aligned plain-text table in a code block."""
-    lines = [(line, before is None and after is None) for _, line, before, after in scan(markdown)]
-    out: list[str] = []
-    index = 0
-    while index < len(lines):
-        end = _table_end(lines, index)
-        if end == index:
-            out.append(lines[index][0])
-            end += 1
-        else:
-            out.append(_render_table([line for line, _ in lines[index:end]]))
-        index = end
-    return "".join(out)
-
-
-def _table_end(lines: list[tuple[str, bool]], start: int) -> int:
-    """Return the index after the table starting at ``start``, or ``start`` if none does."""
-    if start + 1 >= len(lines) or not (lines[start][1] and lines[start + 1][1]):
-        return start
-    header, aligns = lines[start][0], _alignments(lines[start + 1][0])
-    if "|" not in header or aligns is None or len(_cells(header)) != len(aligns):
-        return start
-    end = start + 2
-    while end < len(lines) and lines[end][1] and "|" in lines[end][0] and lines[end][0].strip():
-        end += 1
-    return end
-
-
-def _alignments(row: str) -> list[str] | None:
-    """Return the column alignments (format specs) of a separator row, or None if it is not one."""
-    cells = _cells(row)
-    if "|" not in row or not all(_SEP_CELL_RE.fullmatch(cell) for cell in cells):
-        return None
-    return [">" if c[-1] == ":" and c[0] != ":" else "^" if c[-1] == ":" else "<" for c in cells]
-
-
-def _cells(row: str) -> list[str]:
-    """Split a table row into its cells, without the outer pipes."""
-    row = row.strip().removeprefix("|")
-    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
-    return [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", row)]
-
-
-def _render_table(lines: list[str]) -> str:
-    """Return a table's lines as a fenced block of padded columns."""
-    aligns = _alignments(lines[1]) or []
-    rows = [
-        ([_flatten(c) for c in _cells(line)] + [""] * len(aligns))[: len(aligns)] for line in lines
-    ]
-    del rows[1]
-    widths = [max(_width(row[col]) for row in rows) or 1 for col in range(len(aligns))]
-    body = [" | ".join(map(_pad, row, widths, aligns)).rstrip() for row in rows]
-    body.insert(1, "-+-".join("-" * width for width in widths))
-    runs = [len(run) for run in _TICKS_RE.findall("".join(body))]
-    marker = "`" * max(3, max(runs, default=0) + 1)  # longer than any backtick run inside
-    indent = lines[0][: len(lines[0]) - len(lines[0].lstrip())]
-    text = "".join(f"{indent}{line}\n" for line in [marker, *body]) + indent + marker
-    return text + ("\n" if lines[-1].endswith("\n") else "")
-
-
-def _flatten(cell: str) -> str:
-    """Reduce a cell's inline markdown to plain text."""
-    cell = re.sub(r"<br\s*/?>", " ", cell)
-    parts: list[str] = []
-    position = 0
-    for match in INLINE_RE.finditer(cell):
-        parts += [_strip_emphasis(cell[position : match.start()]), _flatten_inline(match)]
-        position = match.end()
-    return " ".join("".join([*parts, _strip_emphasis(cell[position:])]).split())
-
-
-def _flatten_inline(match: re.Match[str]) -> str:
-    """Return a code span's code, or a link as "text (target)"."""
-    if match.group("code") is not None:
-        return match.group()[len(match.group("ticks")) : -len(match.group("ticks"))].strip()
-    text, dest = _flatten(match.group("text")), unbracket(match.group("dest"))
-    return text if dest in ("", text) else dest if not text else f"{text} ({dest})"
-
-
-def _strip_emphasis(text: str) -> str:
-    """Remove emphasis markers around words."""
-    text = re.sub(r"(\*\*|__|~~)(.+?)\1", r"\2", text)
-    return re.sub(r"(?<!\w)([*_])(?!\s)(.+?)(?<!\s)\1(?!\w)", r"\2", text)
-
-
-def _width(text: str) -> int:
-    """Return how many monospace columns ``text`` takes."""
-    wide = ("W", "F")
-    return sum(
-        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in wide else 1
-        for c in text
-    )
-
-
-def _pad(text: str, width: int, align: str) -> str:
-    """Pad ``text`` to ``width`` columns, aligned left, right or centre."""
-    gap = width - _width(text)
-    left = {"<": 0, ">": gap, "^": gap // 2}[align]
-    return " " * left + text + " " * (gap - left)
-
-
-def split_markdown(markdown: str, limit: int) -> list[str]:
-    """Cut ``markdown`` into non-empty pieces of at most ``limit`` characters that join back."""
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, got {limit}")
-    code_lines = {offset for offset, _, before, after in scan(markdown) if before or after}
-    pieces: list[str] = []
-    start = 0
-    while len(markdown) - start > limit:
-        end = _cut(markdown[start : start + limit], start, code_lines)
-        pieces.append(markdown[start:end])
-        start = end
-    return [*pieces, markdown[start:]] if start < len(markdown) else pieces
-
-
-def _cut(window: str, start: int, code_lines: set[int]) -> int:
-    """Return where to end the piece that ``window`` (at offset ``start``) begins."""
-    for blank in reversed(list(_BLANK_LINE_RE.finditer(window))):
-        if start + blank.start() + 1 not in code_lines:
-            return start + blank.end()
-    # A window with no newline lies inside one line, so line-end cuts never split a fence line.
-    newline = window.rfind("\n")
-    if newline >= 0:
-        return start + newline + 1
-    space = window.rfind(" ")
-    return start + (space + 1 if space >= 0 else len(window))
-
-
-def balance_fences(pieces: list[str]) -> list[str]:
-    """Close a fence left open at a piece's end and reopen it in the next piece."""
-    out: list[str] = []
-    carried: Fence | None = None
-    for piece in pieces:
-        text, carried = _balance_piece(_strip_blank_lines(piece), carried)
-        if text:
-            out.append(text)
-    return out
-
-
-def _balance_piece(body: str, carried: Fence | None) -> tuple[str, Fence | None]:
-    """Return ``body`` made to render alone, and the fence the next piece must reopen."""
-    first, _, rest = body.partition("\n")
-    if carried is not None and next_fence(first, carried) is None:
-        body, carried = _strip_blank_lines(rest), None  # starts by closing: no empty block
-    if not body:
-        return "", carried
-    text = f"{carried.opener}\n{body}" if carried else body
-    *_, (offset, _, before, fence) = scan(text)
-    if fence is None or len(fence.marker) > MAX_MARKER:
-        return text, None
-    if before is None:  # opened on the last line: leave the fence to the next piece
-        return _strip_blank_lines(text[:offset]), fence
-    return f"{text}\n{fence.marker}", fence
-
-
-def _strip_blank_lines(text: str) -> str:
-    """Remove blank lines at the start and whitespace at the end of ``text``."""
-    return re.sub(r"\A(?:[ \t]*\n)+", "", text).rstrip()
-
-
-def split_for_slack(markdown: str, limit: int) -> list[str]:
-    """Cut ``markdown`` into pieces of at most ``limit`` characters that each render alone."""
-    if limit <= FENCE_OVERHEAD:
-        raise ValueError(f"limit must exceed FENCE_OVERHEAD ({FENCE_OVERHEAD}), got {limit}")
-    return balance_fences(split_markdown(markdown, limit - FENCE_OVERHEAD))

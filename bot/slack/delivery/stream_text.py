@@ -28,7 +28,7 @@ from bot.slack.markdown import heal_partial
 
 # Past SOFT_LIMIT only whole paragraphs are streamed, and never past HARD_LIMIT: the final
 # answer's first message is cut at the last paragraph break within HARD_LIMIT
-# (render.split_for_slack), which then always lies at or after the streamed text.
+# (bot.slack.pieces.split_for_slack), which then always lies at or after the streamed text.
 SOFT_LIMIT = 6_000
 HARD_LIMIT = MARKDOWN_PIECE_LIMIT - FENCE_OVERHEAD
 _GAP_RE = re.compile(r"[ \t]+(?=\S)")  # a space run followed by text, within one line

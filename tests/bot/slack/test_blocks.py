@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot import notices
 from bot.models import Answer, Outcome, SourceLink
 from bot.slack import blocks as messages
 from bot.slack.blocks import SlackMessage, answer_messages, draft, format_age
@@ -346,7 +347,7 @@ def test_a_huge_answer_is_five_messages_ending_with_a_link_to_the_top_source(
 def test_a_huge_answer_without_sources_still_says_it_goes_on() -> None:
     split = answer_messages(answer(markdown=_huge(200_000)))
     assert len(split) == messages.MAX_ANSWER_MESSAGES
-    assert markdown_texts(split[-1])[-1].endswith(messages.TOO_LONG)
+    assert markdown_texts(split[-1])[-1].endswith(notices.TOO_LONG)
 
 
 def test_a_source_with_a_javascript_url_is_never_a_link() -> None:
@@ -354,7 +355,7 @@ def test_a_source_with_a_javascript_url_is_never_a_link() -> None:
     split = answer_messages(answer(markdown=_huge(200_000), sources=(bad,)))
     text = visible_text(split[-1].as_kwargs())
     assert "javascript:" not in text
-    assert markdown_texts(split[-1])[-1].endswith(messages.TOO_LONG)
+    assert markdown_texts(split[-1])[-1].endswith(notices.TOO_LONG)
 
 
 def test_a_huge_native_stream_posts_at_most_four_more_messages() -> None:

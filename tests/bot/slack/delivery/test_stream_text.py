@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bot.slack.blocks import MARKDOWN_PIECE_LIMIT, display_markdown
 from bot.slack.delivery.stream_text import HARD_LIMIT, SOFT_LIMIT, StreamView, next_view, remainder
-from bot.slack.markdown import split_for_slack
+from bot.slack.pieces import split_for_slack
 
 
 @pytest.mark.parametrize(
