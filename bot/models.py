@@ -112,3 +112,14 @@ class Question:
     # The site spaces (GitBook site-space ids) the question is limited to; () is the whole
     # site. Plain ids, so the answer service stays free of the chat platform.
     scope: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSpace:
+    """A space published on the docs site: the URL its pages live under, its title (for people)."""
+
+    id: str
+    space_id: str
+    published_url: str | None
+    default: bool
+    title: str = ""

@@ -20,9 +20,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from bot import notices
 from bot.deps import Deps
 from bot.errors import SlackDeliveryError
-from bot.gitbook.client import SiteSpace
 from bot.gitbook.directory import SiteDirectory
 from bot.insights.access import InsightsAccess
+from bot.models import SiteSpace
 from bot.slack import blocks
 from bot.slack.blocks import SlackMessage
 from bot.slack.scope_blocks import SCOPE_PICK_ACTION, scope_message, space_title

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
-from contextlib import AsyncExitStack, aclosing, asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import AsyncExitStack, aclosing
 from typing import Any
 
 import httpx
@@ -17,48 +14,26 @@ from httpx_sse import aconnect_sse
 from bot import __version__
 from bot.errors import (
     AskFormatError,
-    AskStreamError,
     GitBookConnectionError,
     GitBookHTTPError,
     GitBookTimeout,
     InsightsFormatError,
 )
-from bot.gitbook.sse import Event, EventDecoder
-from bot.models import AnswerSnapshot, PageRef, PageSource, RecordSource, Source
+from bot.gitbook.ask_stream import Budget, events_of, next_snapshot
+from bot.gitbook.wire import (
+    PageInfo,
+    VisitorSession,
+    ask_body,
+    page_info,
+    site_space,
+)
+from bot.models import AnswerSnapshot, PageRef, PageSource, SiteSpace
 from bot.settings import GitBookSettings
 
 logger = logging.getLogger(__name__)
 
 QUESTION_LIMIT = 512  # `question` maxLength in GitBook's OpenAPI (streamAskInSite)
-GOAL_LIMIT = 1024  # AgentGoal maxLength
 USER_AGENT = f"gitbook-docs-bot/{__version__} (+Slack)"
-
-
-@dataclass(frozen=True, slots=True)
-class SiteSpace:
-    """A space published on the site, with the URL its pages live under."""
-
-    id: str
-    space_id: str
-    published_url: str | None
-    default: bool
-    title: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class PageInfo:
-    """A page's title and its path inside its space."""
-
-    title: str
-    path: str
-
-
-@dataclass(frozen=True, slots=True)
-class VisitorSession:
-    """Opaque ids GitBook uses to group a visitor's questions."""
-
-    visitor_id: str
-    session_id: str
 
 
 def make_http_client(settings: GitBookSettings) -> httpx.AsyncClient:
@@ -98,13 +73,13 @@ class GitBookClient:
         started_at (loop time: a retry passes its first attempt's) or from this call.
         """
         body = ask_body(question, session=session, goal=goal, scope=scope)
-        budget = _Budget.start(self._timeout, self._deadline, started_at)
+        budget = Budget.start(self._timeout, self._deadline, started_at)
         try:
             async with AsyncExitStack() as stack:
                 async with budget.waiting():
                     response = await self._open_ask(stack, body)
-                events = await stack.enter_async_context(aclosing(_events(response)))
-                while (snapshot := await _next_snapshot(events, budget)) is not None:
+                events = await stack.enter_async_context(aclosing(events_of(response)))
+                while (snapshot := await next_snapshot(events, budget)) is not None:
                     yield snapshot
                     budget.restart_wait()  # the wait for the next chunk starts now
         except httpx.TimeoutException as exc:
@@ -135,7 +110,7 @@ class GitBookClient:
         params: dict[str, str] = {"limit": "1000"}
         while True:
             data = await self._get_json(f"{self._site_path}/site-spaces", params)
-            spaces.extend(_site_space(item) for item in data.get("items", []))
+            spaces.extend(site_space(item) for item in data.get("items", []))
             next_page = (data.get("next") or {}).get("page")
             if not next_page:
                 return spaces
@@ -144,12 +119,12 @@ class GitBookClient:
     async def page(self, source: PageSource) -> PageInfo:
         """Look up a page in the revision GitBook answered from."""
         path = f"spaces/{source.space}/revisions/{source.revision}/page/{source.page}"
-        return _page_info(await self._get_json(path, {"metadata": "false"}))
+        return page_info(await self._get_json(path, {"metadata": "false"}))
 
     async def current_page(self, space_id: str, page_id: str) -> PageInfo:
         """Look up a page in the space's current revision."""
         data = await self._get_json(f"spaces/{space_id}/content/page/{page_id}", {})
-        return _page_info(data)
+        return page_info(data)
 
     async def track_events(self, events: list[dict[str, Any]]) -> None:
         """Record insights events for the site (GitBook answers 204)."""
@@ -194,29 +169,6 @@ def _json_object(
     return data
 
 
-def ask_body(
-    question: str,
-    *,
-    session: VisitorSession | None = None,
-    goal: str | None = None,
-    scope: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """Build the Ask request body (streamAskInSite); scope: site-space ids, () for the site."""
-    body: dict[str, Any] = {"question": question, "scope": ask_scope(scope)}
-    if goal:
-        body["context"] = {"goal": goal[:GOAL_LIMIT]}
-    if session is not None:
-        body["session"] = {"visitorId": session.visitor_id, "sessionId": session.session_id}
-    return body
-
-
-def ask_scope(site_spaces: tuple[str, ...]) -> dict[str, Any]:
-    """A SiteSearchScope: the site's default content, or only the listed site spaces."""
-    if not site_spaces:
-        return {"mode": "default"}
-    return {"mode": "specific", "siteSpaceIds": list(site_spaces)}
-
-
 async def _raise_for_status(response: httpx.Response) -> None:
     if response.is_success:
         return
@@ -247,129 +199,3 @@ def _float(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
-
-
-@dataclass(slots=True)
-class _Budget:
-    """How long an Ask may still wait: for its next chunk, and in all (loop time)."""
-
-    timeout: float
-    wait_until: float
-    deadline: float
-
-    @classmethod
-    def start(cls, timeout: float, deadline: float, started_at: float | None) -> _Budget:
-        now = asyncio.get_running_loop().time()
-        return cls(timeout, now + timeout, (now if started_at is None else started_at) + deadline)
-
-    def restart_wait(self) -> None:
-        self.wait_until = asyncio.get_running_loop().time() + self.timeout
-
-    @asynccontextmanager
-    async def waiting(self) -> AsyncIterator[None]:
-        """Bound one wait (never spanning a yield) by the chunk timeout and the deadline."""
-        try:
-            async with asyncio.timeout_at(min(self.wait_until, self.deadline)):
-                yield
-        except TimeoutError as exc:
-            raise self._expired() from exc
-
-    def _expired(self) -> GitBookTimeout:
-        if self.wait_until < self.deadline:
-            return GitBookTimeout(f"no answer chunk from GitBook in {self.timeout:g} s")
-        error = GitBookTimeout("the answer was not finished by its deadline")
-        error.transient = False  # the deadline is spent: a retry would outlive it
-        return error
-
-
-async def _events(response: httpx.Response) -> AsyncGenerator[Event, None]:
-    decoder = EventDecoder()
-    async for chunk in response.aiter_bytes():
-        for event in decoder.feed(chunk):
-            yield event
-
-
-async def _next_snapshot(
-    events: AsyncGenerator[Event, None], budget: _Budget
-) -> AnswerSnapshot | None:
-    """The next snapshot of the stream, or None once it has ended."""
-    async with budget.waiting():
-        async for event in events:
-            if _is_done(event):
-                return None
-            snapshot = _snapshot_from(event)
-            if snapshot is not None:
-                return snapshot
-    return None
-
-
-def _is_done(event: Event) -> bool:
-    return event.name == "done" or event.data.strip() == "done"
-
-
-def _snapshot_from(event: Event) -> AnswerSnapshot | None:
-    """A snapshot from any event but `error`, whatever its name (as GitBook's client reads)."""
-    if event.name == "error":
-        raise AskStreamError(_stream_error_message(event.data))
-    try:
-        chunk = json.loads(event.data)
-    except ValueError:
-        logger.warning("skipping a non-JSON Ask event (%s)", event.name)
-        return None
-    if not isinstance(chunk, dict) or chunk.get("type") != "answer":
-        return None
-    return parse_snapshot(chunk.get("answer"))
-
-
-def _stream_error_message(data: str) -> str:
-    try:
-        return str(json.loads(data)["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return data or "unknown error"
-
-
-def parse_snapshot(answer: object) -> AnswerSnapshot | None:
-    """Turn one SearchAIAnswer object into a snapshot; None when it is not one."""
-    if not isinstance(answer, dict):
-        return None
-    body = answer.get("answer")
-    if isinstance(body, dict) and "document" in body and "markdown" not in body:
-        raise AskFormatError("Ask returned a document tree instead of markdown")
-    markdown = body.get("markdown") if isinstance(body, dict) else None
-    return AnswerSnapshot(
-        markdown=markdown if isinstance(markdown, str) else None,
-        sources=tuple(s for s in map(_source, _list(answer.get("sources"))) if s is not None),
-        followups=tuple(q for q in _list(answer.get("followupQuestions")) if isinstance(q, str)),
-    )
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _source(raw: object) -> Source | None:
-    if not isinstance(raw, dict):
-        return None
-    kind = raw.get("type")
-    if kind == "page" and all(isinstance(raw.get(k), str) for k in ("space", "revision", "page")):
-        return PageSource(space=raw["space"], revision=raw["revision"], page=raw["page"])
-    if kind == "record" and isinstance(raw.get("url"), str):
-        return RecordSource(title=str(raw.get("title") or raw["url"]), url=raw["url"])
-    return None
-
-
-def _site_space(item: dict[str, Any]) -> SiteSpace:
-    space = item.get("space")
-    space_id = space.get("id") if isinstance(space, dict) else space
-    urls = item.get("urls") or {}
-    return SiteSpace(
-        id=str(item.get("id", "")),
-        space_id=str(space_id or ""),
-        published_url=urls.get("published"),
-        default=bool(item.get("default")),
-        title=str(item.get("title") or ""),
-    )
-
-
-def _page_info(data: dict[str, Any]) -> PageInfo:
-    return PageInfo(title=str(data.get("title") or "Untitled"), path=str(data.get("path") or ""))

@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import quote, urljoin
 
 from bot.errors import GitBookError
-from bot.gitbook.client import GitBookClient, PageInfo, SiteSpace
+from bot.gitbook.client import GitBookClient
+from bot.gitbook.wire import PageInfo
 from bot.markdown import SCHEME_RE, is_safe_url
-from bot.models import PageRef, PageSource, RecordSource, Source, SourceLink
+from bot.models import PageRef, PageSource, RecordSource, SiteSpace, Source, SourceLink
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.errors import GitBookError
-from bot.gitbook.client import USER_AGENT, GitBookClient, VisitorSession
+from bot.gitbook.client import USER_AGENT, GitBookClient
 from bot.gitbook.directory import SiteDirectory
+from bot.gitbook.wire import VisitorSession
 from bot.insights.query import timestamp
 from bot.models import Asker, Question
 from bot.tasks import BackgroundTasks

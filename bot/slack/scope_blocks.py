@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import notices
-from bot.gitbook.client import SiteSpace
+from bot.models import SiteSpace
 from bot.slack.blocks import SlackMessage
 from bot.slack.markdown import escape_mrkdwn
 

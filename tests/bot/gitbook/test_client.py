@@ -15,8 +15,9 @@ from bot.errors import (
     GitBookHTTPError,
     GitBookTimeout,
 )
-from bot.gitbook.client import GitBookClient, VisitorSession, make_http_client
+from bot.gitbook.client import GitBookClient, make_http_client
 from bot.gitbook.comments import Line, comment_body
+from bot.gitbook.wire import VisitorSession
 from bot.models import AnswerSnapshot, PageRef, PageSource, RecordSource
 from bot.settings import GitBookSettings
 from tests.fakes.gitbook import (

@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 import jsonschema
 import pytest
 
-from bot.gitbook.client import GitBookClient, VisitorSession, make_http_client
+from bot.gitbook.client import GitBookClient, make_http_client
 from bot.gitbook.directory import SiteDirectory
+from bot.gitbook.wire import VisitorSession
 from bot.insights.events import Insights, ask_question_event, visitor_session
 from bot.models import Asker, Question
 from bot.settings import GitBookSettings, Secret

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import AskFormatError
-from bot.gitbook.client import parse_snapshot
+from bot.gitbook.wire import parse_snapshot
 from bot.models import AnswerSnapshot
 from bot.slack.inbound import question_text
 from bot.slack.web import _well_formed
