@@ -304,3 +304,20 @@ def test_the_dashboard_is_importable(dashboard: dict[str, Any]) -> None:
         if panel["type"] != "row":
             assert panel["targets"], panel["title"]
             assert panel["datasource"]["uid"] == "${" + variable["name"] + "}"
+
+
+def test_a_plain_install_ships_every_package() -> None:
+    """`pip install .` (the Dockerfile, Heroku) must carry every subpackage, not just bot/."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    shipped = set(find_packages(where=str(REPO_ROOT), include=include))
+    on_disk = {
+        ".".join(init.parent.relative_to(REPO_ROOT).parts)
+        for top in ("bot", "handlers")
+        for init in (REPO_ROOT / top).rglob("__init__.py")
+    }
+    assert on_disk <= shipped, sorted(on_disk - shipped)
