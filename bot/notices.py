@@ -3,6 +3,10 @@
 Slack replies, private notices, button labels, the Home tab, the digest and the terminal CLI all
 take their words from here, so wording is changed (or translated) in one place. Layout (blocks,
 markup, limits) stays with the surfaces; this module holds words only and imports no Slack code.
+
+Longer than the ~250-line guide on purpose: the rule is one module for every user-facing
+string, so it grows with the surfaces; its sections follow them (answering, refusals,
+failures, insights, surfaces, people).
 """
 
 from __future__ import annotations

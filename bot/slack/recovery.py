@@ -19,6 +19,8 @@ Why no library: job queues (RQ, arq, Celery, taskiq, redis-py's ``Lock``) run jo
 dispatch; here the work is already running where Slack delivered it, must stay there while
 that process lives, and the hand-over has to carry Slack's message ts and response_url and
 share the store's Redis connection and circuit breaker. Three short scripts do it.
+Over the ~250-line guide: the record, the journal, its entries and its scripts are one
+protocol, read together.
 """
 
 from __future__ import annotations
