@@ -33,6 +33,7 @@ from bot.slack.guards import Deduplicator, UserRateLimit
 from bot.slack.identity import BotIdentity
 from bot.slack.recovery import LEASE_SECONDS, Journal, NoJournal, RedisJournal
 from bot.slack.replies import Replies
+from bot.slack.scope_command import ScopeCommand
 from bot.slack.scopes import ChannelScopes
 from bot.store import (
     BREAKER_COOLDOWN_SECONDS,
@@ -66,7 +67,7 @@ class Deps:
     # the assistant pane, auto-answer and channel scopes (issue 17)
     prompts: SuggestedPrompts
     scopes: ChannelScopes
-    directory: SiteDirectory
+    scope_command: ScopeCommand
     not_helpful: NotHelpful  # 👎 → modal → reason (→ GitBook comment)
     people: People | None  # Ask a person, when ESCALATION_CHANNEL is set
     journal: Journal  # replies in flight, for hand-over after a crash (bot/slack/recovery.py)
@@ -176,7 +177,7 @@ def build_deps(
         identity=BotIdentity(slack, str(settings.slack_bot_token)),
         prompts=SuggestedPrompts(access, report, settings.suggested_prompts),
         scopes=scopes,
-        directory=directory,
+        scope_command=ScopeCommand(access, scopes, directory, settings.slash_command),
         not_helpful=NotHelpful(slack, feedback, archive, comments),
         people=(
             People(slack, archive, escalations, escalation_channel) if escalation_channel else None

@@ -10,78 +10,25 @@ polite refusal, and nothing changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from bot.slack.scope_command import ScopeCommand
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import notices
 from bot.deps import Deps
 from bot.errors import SlackDeliveryError
-from bot.gitbook.directory import SiteDirectory
-from bot.insights.access import InsightsAccess
-from bot.models import SiteSpace
 from bot.slack import blocks
 from bot.slack.blocks import SlackMessage
-from bot.slack.scope_blocks import SCOPE_PICK_ACTION, scope_message, space_title
-from bot.slack.scopes import ChannelScopes
+from bot.slack.scope_blocks import SCOPE_PICK_ACTION, space_title
 
 SUBCOMMAND = re.compile(r"^\s*scope(?:\s+(?P<spaces>.*))?$", re.IGNORECASE | re.DOTALL)
-CLEAR_WORDS = frozenset({"all", "none", "default"})
 
 
 async def is_scope_request(command: dict[str, Any]) -> bool:
     """`scope`, alone or followed by site spaces (or `all`)."""
     return SUBCOMMAND.match(str(command.get("text") or "")) is not None
-
-
-@dataclass(frozen=True, slots=True)
-class ScopeCommand:
-    """What `/docs scope` needs: who may use it, where scopes live, the site's spaces."""
-
-    access: InsightsAccess
-    scopes: ChannelScopes
-    directory: SiteDirectory
-    command: str
-
-    async def view(self, team: str, channel: str) -> SlackMessage:
-        """The channel's scope with the picker."""
-        spaces = await self.directory.site_spaces()
-        if not spaces:
-            return blocks.notice(notices.SCOPE_NO_SPACES)
-        return scope_message(spaces, await self.scopes.get(team, channel), self.command)
-
-    async def change(self, team: str, channel: str, text: str) -> SlackMessage:
-        """Set the scope named in text (titles or ids, comma separated; `all` clears it)."""
-        spaces = await self.directory.site_spaces()
-        if not spaces:
-            return blocks.notice(notices.SCOPE_NO_SPACES)
-        names = [n.strip() for n in text.split(",") if n.strip()]
-        if len(names) == 1 and names[0].casefold() in CLEAR_WORDS:
-            return await self.apply(team, channel, [], spaces)
-        found = [_find(spaces, name) for name in names]
-        unknown = [name for name, space in zip(names, found, strict=True) if space is None]
-        if unknown:
-            valid = [space_title(s) for s in spaces]
-            return blocks.notice(notices.scope_unknown(unknown, valid))
-        return await self.apply(team, channel, [s.id for s in found if s is not None], spaces)
-
-    async def apply(
-        self, team: str, channel: str, ids: list[str], spaces: Sequence[SiteSpace]
-    ) -> SlackMessage:
-        """Store the scope and say what the channel now searches."""
-        await self.scopes.set(team, channel, ids)
-        titles = [space_title(s) for i in ids for s in spaces if s.id == i]
-        return blocks.notice(notices.scope_set(titles))
-
-
-def _find(spaces: Sequence[SiteSpace], name: str) -> SiteSpace | None:
-    """The site space with that id, or else that title (case folded)."""
-    by_id = next((s for s in spaces if s.id == name), None)
-    folded = name.casefold()
-    return by_id or next((s for s in spaces if space_title(s).casefold() == folded), None)
 
 
 async def _private(respond: AsyncRespond, message: SlackMessage, *, replace: bool = False) -> None:
@@ -135,6 +82,6 @@ async def on_scope_pick(
 
 def register(app: AsyncApp, deps: Deps) -> None:
     """Answer `/docs scope` (register before the question handler of the same command)."""
-    scope = ScopeCommand(deps.access, deps.scopes, deps.directory, deps.settings.slash_command)
+    scope = deps.scope_command
     app.command(deps.settings.slash_command, matchers=[is_scope_request])(partial(on_scope, scope))
     app.action(SCOPE_PICK_ACTION)(partial(on_scope_pick, scope))
