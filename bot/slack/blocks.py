@@ -43,6 +43,8 @@ NOT_HELPFUL_ACTION = "docsbot_feedback_not_helpful"
 PLACEHOLDER_TEXT = "🔎 Searching the docs…"
 WRITING_TEXT = "✍️ Writing…"
 STATUS_TEXT = "is searching the docs…"
+# The thread status of a reply waiting behind Slack's per-channel posting limit.
+QUEUED_STATUS = "is queued behind Slack's rate limits; the answer follows shortly…"
 GENERIC_ERROR = "Sorry, something went wrong while answering. Please try again."
 RESTART_NOTICE = "The bot restarted before finishing this answer. Please try again."
 
