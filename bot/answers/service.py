@@ -29,6 +29,11 @@ from bot.tasks import BackgroundTasks
 logger = logging.getLogger(__name__)
 
 RETRY_DELAY_CAP_SECONDS = 2.0
+# Ask streams open at once, below the GitBook client's pool (500 connections): past the
+# pool, requests queue inside httpcore, whose bookkeeping per request grows with the queue
+# (encode/httpcore#1035) until the event loop stalls. Here they wait in line, first come
+# first served, and look-ups and insights keep connections of their own.
+ASK_STREAMS_AT_ONCE = 400
 
 
 def checked_question(text: str) -> str:
@@ -77,6 +82,7 @@ class AnswerService:
         self._tasks = tasks
         self._gaps = gaps  # where questions without an answer are recorded for the docs team
         self._flights: dict[str, Flight] = {}
+        self._ask_slots = asyncio.Semaphore(ASK_STREAMS_AT_ONCE)
 
     async def answer(self, question: Question) -> AsyncGenerator[AnswerUpdate, None]:
         """Yield drafts as GitBook writes, then the final answer (raises QuestionError first)."""
@@ -159,7 +165,7 @@ class AnswerService:
         # context where a thread gives one; visitor ids travel only in insights events.
         stream = self._gitbook.ask(question.text, goal=question.goal)
         try:
-            async with aclosing(stream) as snapshots:
+            async with self._ask_slots, aclosing(stream) as snapshots:
                 async for snapshot in snapshots:
                     attempt.last = snapshot
                     if snapshot.markdown:

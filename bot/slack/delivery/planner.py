@@ -31,7 +31,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -51,11 +51,13 @@ EDITS_PER_MINUTE = 45  # chat.update, Tier 3 (50+)
 STREAMS_PER_MINUTE = 18  # chat.startStream and chat.stopStream, Tier 2 (20+) each
 APPENDS_PER_MINUTE = 90  # chat.appendStream, Tier 4 (100+)
 # chat.postMessage: "about 1 per second per channel, short bursts" (slack-api.md section 0).
-# A sliding window of N posts in N seconds never breaks a bucket of N refilled at 1/s; 4 in
-# 5 s keeps a margin for clocks and for posts the planner does not see (other apps).
-POSTS_PER_CHANNEL = 4
-POST_WINDOW_SECONDS = 5.0
+# A sliding window of N posts in N seconds never breaks a bucket of N refilled at 1/s; 5 in
+# 5.3 s leaves 0.3 s for round trips that vary between two posts.
+POSTS_PER_CHANNEL = 5
+POST_WINDOW_SECONDS = 5.3
 POST_RECHECK_SECONDS = 0.2
+# A post still in line this long says so in the thread.
+QUEUED_NOTICE_SECONDS = 3.0
 # One token of the stream window is one start *and* its stop: they always come in pairs,
 # so a single window reserves both atomically (Store.take cannot give tokens back).
 STREAM_WINDOW = "chat.startStream+stopStream"
@@ -98,6 +100,7 @@ class Planner:
         post_window: float = POST_WINDOW_SECONDS,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        queued_notice_after: float = QUEUED_NOTICE_SECONDS,
     ) -> None:
         self._store = store
         self._limits = {
@@ -108,9 +111,10 @@ class Planner:
         self._posts = (posts_per_channel, post_window)
         self._clock = clock
         self._sleep = sleep
+        self._notice_after = queued_notice_after
         self._pauses_seen: dict[str, tuple[bool, float]] = {}
         self._in_flight: Counter[tuple[str, str]] = Counter()  # (workspace, window) → replies
-        self._lines: dict[str, asyncio.Lock] = {}  # channel → posts waiting for its window
+        self._lines: dict[str, _Line] = {}  # channel → posts waiting for its window
 
     async def _take(self, window: str, workspace: str, *, tokens: int, leave: int = 0) -> bool:
         # tokens=0 only asks whether the window has room for `leave` more.
@@ -222,26 +226,26 @@ class Planner:
     # --- posts ------------------------------------------------------------------------
 
     async def post_slot(
-        self, workspace: str, channel: str, *, waiting: Callable[[float], Awaitable[None]]
+        self, workspace: str, channel: str, *, waiting: Callable[[], Awaitable[None]]
     ) -> None:
         """Wait, in line, until channel's post window has room; spend it.
 
-        waiting(seconds) is awaited once, when the post has already waited that long
-        (``QUEUED_NOTICE_SECONDS``), so the reply can say it is queued.
+        waiting() is awaited once if the post is still in line ``queued_notice_after``
+        seconds after it asked, so the reply can say it is queued.
         """
-        line = self._lines.setdefault(channel, asyncio.Lock())
+        line = self._lines.setdefault(channel, _Line())
+        me = _Waiter(self._clock(), waiting)
+        line.waiters.append(me)
         try:
-            async with line:  # asyncio.Lock wakes its waiters in order: first come, first posted
-                await self._wait_for_room(workspace, channel, waiting)
+            async with line.turn:  # asyncio.Lock wakes waiters in order: first come, first posted
+                await self._wait_for_room(workspace, channel, line)
         finally:
-            if not line.locked():
+            line.waiters.remove(me)
+            if not line.waiters:
                 self._lines.pop(channel, None)
 
-    async def _wait_for_room(
-        self, workspace: str, channel: str, waiting: Callable[[float], Awaitable[None]]
-    ) -> None:
+    async def _wait_for_room(self, workspace: str, channel: str, line: _Line) -> None:
         limit, window = self._posts
-        started, told = self._clock(), False
         while not await self._store.take(
             f"docsbot:budget:{workspace}:chat.postMessage:{channel}",
             tokens=1,
@@ -249,10 +253,11 @@ class Planner:
             window=window,
             now=self._clock(),
         ):
-            waited = self._clock() - started
-            if not told and waited >= QUEUED_NOTICE_SECONDS:
-                told = True
-                await waiting(waited)
+            # The head of the line keeps the time for everyone behind it.
+            for waiter in list(line.waiters):
+                if not waiter.told and self._clock() - waiter.since >= self._notice_after:
+                    waiter.told = True
+                    await waiter.waiting()
             await self._sleep(POST_RECHECK_SECONDS)
 
     # --- pauses -----------------------------------------------------------------------
@@ -276,8 +281,21 @@ class Planner:
         return paused
 
 
-# A post queued this long behind its channel's window says so in the thread.
-QUEUED_NOTICE_SECONDS = 3.0
+@dataclass(slots=True)
+class _Waiter:
+    """A post in its channel's line: since when, and whether it said it is queued."""
+
+    since: float
+    waiting: Callable[[], Awaitable[None]]
+    told: bool = False
+
+
+@dataclass(slots=True)
+class _Line:
+    """The posts waiting for one channel's window, served in order."""
+
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    waiters: list[_Waiter] = field(default_factory=list)
 
 
 def _window_of(delivery: Delivery) -> str:

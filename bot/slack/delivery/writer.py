@@ -99,7 +99,7 @@ class SlackWriter:
         kwargs = message.as_kwargs()
         while True:
             await self._planner.post_slot(
-                target.workspace, target.channel, waiting=lambda _: self._queued(target)
+                target.workspace, target.channel, waiting=lambda: self._queued(target)
             )
             try:
                 response = await self._client.chat_postMessage(
