@@ -20,13 +20,14 @@ keeps room for the finals of replies still to come), each reply at a fair share 
 (``edit_interval`` grows with the replies in flight), never first come first served.
 A 429 pauses that method for its Retry-After (learned by the Slack client's retry
 handler), and nothing new is planned on a paused method. A post that finds its channel's
-window full waits in line for it (first come, first posted) instead of being dropped.
+slots taken waits in line for the next (first come, first posted) instead of being dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -50,12 +51,12 @@ PAUSE_RECHECK_SECONDS = 1.0
 EDITS_PER_MINUTE = 45  # chat.update, Tier 3 (50+)
 STREAMS_PER_MINUTE = 18  # chat.startStream and chat.stopStream, Tier 2 (20+) each
 APPENDS_PER_MINUTE = 90  # chat.appendStream, Tier 4 (100+)
-# chat.postMessage: "about 1 per second per channel, short bursts" (slack-api.md section 0).
-# A sliding window of N posts in N seconds never breaks a bucket of N refilled at 1/s; 5 in
-# 5.3 s leaves 0.3 s for round trips that vary between two posts.
-POSTS_PER_CHANNEL = 5
-POST_WINDOW_SECONDS = 5.3
-POST_RECHECK_SECONDS = 0.2
+# chat.postMessage: "about 1 per second per channel, short bursts" (slack-api.md section 0),
+# taken as a bucket of 5 refilled at 1 a second. Posts book one-second slots (SET NX, so
+# processes never double-book): a post may take any free slot among the last BURST - 1, so a
+# channel gets 4 posts at once, then one a second, inside the bucket with a post to spare.
+POST_BURST = 5
+POSTS_PER_SECOND = 1.0
 # A post still in line this long says so in the thread.
 QUEUED_NOTICE_SECONDS = 3.0
 # One token of the stream window is one start *and* its stop: they always come in pairs,
@@ -96,8 +97,8 @@ class Planner:
         per_minute: int = EDITS_PER_MINUTE,
         streams_per_minute: int = STREAMS_PER_MINUTE,
         appends_per_minute: int = APPENDS_PER_MINUTE,
-        posts_per_channel: int = POSTS_PER_CHANNEL,
-        post_window: float = POST_WINDOW_SECONDS,
+        post_burst: int = POST_BURST,
+        posts_per_second: float = POSTS_PER_SECOND,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         queued_notice_after: float = QUEUED_NOTICE_SECONDS,
@@ -108,7 +109,7 @@ class Planner:
             STREAM_WINDOW: streams_per_minute,
             "chat.appendStream": appends_per_minute,
         }
-        self._posts = (posts_per_channel, post_window)
+        self._posts = (max(1, post_burst - 1), posts_per_second)  # slots back, slot rate
         self._clock = clock
         self._sleep = sleep
         self._notice_after = queued_notice_after
@@ -245,20 +246,23 @@ class Planner:
                 self._lines.pop(channel, None)
 
     async def _wait_for_room(self, workspace: str, channel: str, line: _Line) -> None:
-        limit, window = self._posts
-        while not await self._store.take(
-            f"docsbot:budget:{workspace}:chat.postMessage:{channel}",
-            tokens=1,
-            limit=limit,
-            window=window,
-            now=self._clock(),
-        ):
+        while not await self._book_slot(workspace, channel):
             # The head of the line keeps the time for everyone behind it.
             for waiter in list(line.waiters):
                 if not waiter.told and self._clock() - waiter.since >= self._notice_after:
                     waiter.told = True
                     await waiter.waiting()
-            await self._sleep(POST_RECHECK_SECONDS)
+            rate = self._posts[1]
+            await self._sleep((1.0 - (self._clock() * rate) % 1.0) / rate)  # the next slot
+
+    async def _book_slot(self, workspace: str, channel: str) -> bool:
+        slots, rate = self._posts
+        now = math.floor(self._clock() * rate)
+        for slot in range(now - slots + 1, now + 1):  # the oldest free slot first
+            key = f"docsbot:post:{workspace}:{channel}:{slot}"
+            if await self._store.add(key, "1", (slots + 1) / rate):
+                return True
+        return False
 
     # --- pauses -----------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ async def test_posts_over_a_channels_limit_wait_in_line_and_all_land_in_order(
     fake_slack: FakeSlack,
 ) -> None:
     fake_slack.set_channel_post_limit(burst=2, per_second=4.0)
-    planner = Planner(MemoryStore(), posts_per_channel=2, post_window=0.5)
+    planner = Planner(MemoryStore(), post_burst=2, posts_per_second=4.0)
     writer = SlackWriter(_client(fake_slack, planner), planner)
     texts = [f"reply {i}" for i in range(6)]
     await asyncio.gather(*(writer.post(CHANNEL, messages.notice(t)) for t in texts))
