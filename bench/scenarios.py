@@ -196,12 +196,13 @@ async def _naive_run(world: OutsideWorld, scenario: Scenario, config: BenchConfi
         settings = gitbook_settings(fakes)
         async with make_http_client(settings) as http, aiohttp.ClientSession() as session:
             naive = NaiveStreamer(GitBookClient(http, settings), fakes, session)
-            started = time.monotonic()
+            started, before = time.monotonic(), Usage.now()
             await staggered(run.probes, spacing, naive.answer)
             observer = Observer(fakes.slack, run.probes)
             await wait_answered(
                 observer, max(1.0, _timeout(scenario) - (time.monotonic() - started))
             )
+            run.usage = Usage.now() - before
             run.peak_rss_mb = peak_rss_mb()
         finish_phase(run, fakes)
         run.problems += naive.dropped[:5]
@@ -231,7 +232,10 @@ def _figures(run: PhaseRun) -> Figures:
         "ack_p99_ms": _p(acks, "p99"),
         "ack_max_ms": _p(acks, "max"),
         "slack_429s": sum(run.slack_429s.values()),
+        "slack_429s_by_method": run.slack_429s,
         "peak_rss_mb": run.peak_rss_mb,
+        "bot_cpu_s": round(run.usage.thread_cpu_s, 2),  # the bot's thread (naive: its loop)
+        "wall_s": round(run.usage.wall_s, 1),
         "problems": run.problems[:5],
     }
 
@@ -269,6 +273,8 @@ def _best(replies: list[BestReply], shape: AnswerShape) -> Figures:
         "ack_max_ms": None,
         "slack_429s": 0,
         "peak_rss_mb": None,
+        "bot_cpu_s": None,
+        "wall_s": None,
     }
 
 
@@ -285,6 +291,7 @@ ROWS = (
     ("ack of /slack/events max ms", "ack_max_ms"),
     ("Slack 429s", "slack_429s"),
     ("peak RSS MB (whole process)", "peak_rss_mb"),
+    ("bot CPU s (its thread), wall s", "cpu_and_wall"),
 )
 
 
@@ -294,6 +301,13 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"
     return str(value)
+
+
+def _value(figures: Figures, key: str) -> object:
+    if key == "cpu_and_wall":
+        cpu, wall = figures.get("bot_cpu_s"), figures.get("wall_s")
+        return None if cpu is None else f"{cpu:.1f}/{wall:.0f}"
+    return figures.get(key)
 
 
 def render_scenario(result: Figures) -> str:
@@ -307,7 +321,7 @@ def render_scenario(result: Figures) -> str:
     for label, key in ROWS:
         target = wanted.get(key)
         mark = "" if target is None else f"{target['wanted']} {'yes' if target['met'] else 'NO'}"
-        cells = "".join(f"{_cell(f.get(key)):>9}" for f in (bot, best, naive))
+        cells = "".join(f"{_cell(_value(f, key)):>9}" for f in (bot, best, naive))
         lines.append(f"  {label:<34}{cells}  {mark}")
     lines += [f"  problem: {text}" for text in bot["problems"]]
     return "\n".join(lines)
