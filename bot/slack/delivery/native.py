@@ -60,6 +60,7 @@ class NativeReply:
         planner: Planner,
         support: NativeSupport,
         target: ReplyTarget,
+        progress: Progress,
         *,
         lifetime: float = STREAM_LIFETIME_SECONDS,
     ) -> None:
@@ -69,7 +70,7 @@ class NativeReply:
         self._support = support
         self._target = target
         self._lifetime = lifetime
-        self._progress = Progress()
+        self._progress = progress  # filled by the task reading the answer
         self._delivery = Delivery.NATIVE  # as planned, until it falls back
         self._stopped = False  # the asker pressed Stop
         self._stream: NativeStream | None = None  # open while set
@@ -78,11 +79,10 @@ class NativeReply:
         self._considered: object = None  # the last draft the writer looked at
         self._edit_drafts = False  # after a fall-back: whether drafts are edited in
 
-    async def run(self, progress: Progress, reading: asyncio.Task[Answer]) -> Answer | None:
+    async def run(self, reading: asyncio.Task[Answer]) -> Answer | None:
         """Deliver what reading puts in progress; return the final answer, or None if the
         asker pressed Stop."""
         writer, target = self._writer, self._target
-        self._progress = progress
         await writer.set_status(target, messages.STATUS_TEXT)
         writing = asyncio.create_task(self._write())
         try:

@@ -109,9 +109,10 @@ class Streamer:
                 self._planner,
                 self._native,
                 target.in_thread(thread),
+                progress,
                 lifetime=self._lifetime,
             )
-            return await reply.run(progress, reading)
+            return await reply.run(reading)
         if plan.delivery is Delivery.ONCE:
             return await self._deliver_once(target, reading)
         return await self._stream_edits(target, progress, reading, plan=plan)
@@ -142,12 +143,14 @@ class Streamer:
         existing_ts: str | None = None,
     ) -> Answer:
         writer = self._writer
-        if plan is not None and plan.first_words:
-            await self._first_words(progress, reading)
-        first = progress.draft if plan is not None and plan.first_words else None
+        first_words = plan is not None and plan.first_words
+        status_shown = first_words and await self._first_words(target, progress)
+        first = progress.draft if first_words else None
         ts = existing_ts or await writer.post(
             target, messages.draft(first.markdown) if first else messages.placeholder()
         )
+        if status_shown and not target.channel.startswith("D"):  # DM threads keep theirs
+            await writer.set_status(target, "", channel_threads=True)
         progress.shown, progress.reserved_edits = first, plan.reserved_edits if plan else 0
         await writer.set_status(target, messages.STATUS_TEXT)
         editor = asyncio.create_task(writer.edit_drafts(target, ts, progress))
@@ -166,13 +169,20 @@ class Streamer:
         await writer.edit_or_repost(target, ts, messages.answer_messages(final))
         return final
 
-    async def _first_words(self, progress: Progress, reading: asyncio.Task[Answer]) -> None:
-        """Wait (within the ack second) until the answer has words, or is done."""
+    async def _first_words(self, target: ReplyTarget, progress: Progress) -> bool:
+        """Wait until the answer has words (or is done); past the ack second, in a thread,
+        the thread status says the bot is on it meanwhile (else a placeholder will). Say
+        whether the status was shown."""
         try:
             async with asyncio.timeout(self._first_words_wait):
                 await progress.first_words.wait()
         except TimeoutError:
-            return
+            if not target.thread_ts:
+                return False
+            await self._writer.set_status(target, messages.STATUS_TEXT, channel_threads=True)
+            await progress.first_words.wait()
+            return True
+        return False
 
     async def _deliver_once(self, target: ReplyTarget, reading: asyncio.Task[Answer]) -> Answer:
         # Under load: no placeholder and no edits, one post of the complete answer.

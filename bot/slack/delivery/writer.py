@@ -144,9 +144,13 @@ class SlackWriter:
             return False
         return True
 
-    async def set_status(self, target: ReplyTarget, status: str) -> None:
-        """The thread's "is searching…" line; only DM threads, and only while Slack allows it."""
-        if not (self._status_enabled and target.thread_ts and target.channel.startswith("D")):
+    async def set_status(
+        self, target: ReplyTarget, status: str, *, channel_threads: bool = False
+    ) -> None:
+        """The thread's "is searching…" line, while Slack allows it: DM threads, and channel
+        threads where asked (a reply with nothing else to show yet)."""
+        in_dm = target.channel.startswith("D")
+        if not (self._status_enabled and target.thread_ts and (in_dm or channel_threads)):
             return
         try:
             await self._client.assistant_threads_setStatus(

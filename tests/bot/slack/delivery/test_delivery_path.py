@@ -115,3 +115,29 @@ async def test_a_refused_native_start_posts_the_first_words_and_reserves_only_th
     assert "Rotate" in visible_text(fake_slack.calls_to("chat.update")[-1].args)
     # One edit was reserved (the final) and spent; three of four are left, none leaked.
     assert [await planner.try_edit("T1") for _ in range(4)] == [True, True, True, False]
+
+
+async def test_first_words_slower_than_the_ack_second_show_the_thread_status_meanwhile(
+    fake_slack: FakeSlack,
+) -> None:
+    planner = Planner(MemoryStore(), per_minute=4)
+    for _ in range(2):  # under load: the first post will carry the first words
+        assert await planner.try_edit("T1")
+    words = asyncio.Event()
+
+    async def updates() -> AsyncIterator[AnswerUpdate]:
+        await words.wait()
+        yield Draft(FIRST)
+        yield _answer()
+
+    client = _client(fake_slack, planner)
+    streamer = Streamer(client, planner, edit_interval=0.01, mode="edit", first_words_wait=0.01)
+    reply = asyncio.create_task(streamer.stream(CHANNEL, updates()))
+    await fake_slack.wait_until(lambda: bool(fake_slack.calls_to("assistant.threads.setStatus")))
+    assert fake_slack.calls_to("chat.postMessage") == []  # the status is the acknowledgement
+    words.set()
+    await reply
+    statuses = [c.args["status"] for c in fake_slack.calls_to("assistant.threads.setStatus")]
+    assert statuses == [messages.STATUS_TEXT, ""]
+    (post,) = fake_slack.calls_to("chat.postMessage")
+    assert FIRST in visible_text(post.args)
