@@ -139,18 +139,18 @@ class Planner:
         native: the reply may stream natively (a thread, a known asker, the mode allows);
         prefer_native: try native first (DM threads in auto mode, and STREAM_MODE=native).
         """
-        if native and prefer_native and await self._native_room(workspace):
-            return Plan(Delivery.NATIVE)
-        if not await self.paused("chat.update"):
-            roomy = self._low_water("chat.update")
-            if await self._take("chat.update", workspace, tokens=2, leave=roomy):
-                return Plan(Delivery.EDITS, reserved_edits=1)
-        if native and not prefer_native and await self._native_room(workspace):
-            return Plan(Delivery.NATIVE)
-        return await self.plan_shown(workspace)
+        roomy = self._low_water("chat.update")  # placeholders only while the window is roomy
+        if native and prefer_native:
+            plan = await self.plan_native(workspace, keep=roomy)
+        else:
+            plan = await self.plan(workspace, keep=roomy)
+            if not plan.streamed and native and await self._native_room(workspace):
+                return Plan(Delivery.NATIVE)
+        return plan if plan.streamed else await self.plan_shown(workspace)
 
-    async def plan(self, workspace: str) -> Plan:
-        """Stream by edits only if the final edit and one showing the answer can be reserved.
+    async def plan(self, workspace: str, *, keep: int = 0) -> Plan:
+        """Stream by edits only if the final edit and one showing the answer can be reserved
+        (leaving `keep` edits in the window).
 
         Reserving the first intermediate edit too means every streamed reply shows its
         answer growing at least once; without it, a burst would get many placeholders that
@@ -158,7 +158,7 @@ class Planner:
         """
         if await self.paused("chat.update"):
             return Plan(Delivery.ONCE)
-        streamed = await self._take("chat.update", workspace, tokens=2)
+        streamed = await self._take("chat.update", workspace, tokens=2, leave=keep)
         return Plan(Delivery.EDITS, reserved_edits=1) if streamed else Plan(Delivery.ONCE)
 
     async def plan_shown(self, workspace: str) -> Plan:
@@ -170,11 +170,11 @@ class Planner:
             return Plan(Delivery.EDITS, first_words=True)
         return Plan(Delivery.ONCE)
 
-    async def plan_native(self, workspace: str) -> Plan:
+    async def plan_native(self, workspace: str, *, keep: int = 0) -> Plan:
         """Stream natively if start and stop can be reserved and one append fits; else plan()."""
         if await self._native_room(workspace):
             return Plan(Delivery.NATIVE)
-        return await self.plan(workspace)
+        return await self.plan(workspace, keep=keep)
 
     async def _native_room(self, workspace: str) -> bool:
         for method in STREAM_METHODS:

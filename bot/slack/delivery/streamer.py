@@ -97,6 +97,8 @@ class Streamer:
         existing_ts: str | None,
     ) -> Answer | None:
         if existing_ts is not None:  # an existing message can only be edited
+            # Its final edit goes out whatever the window says; reserve it where it fits.
+            await self._planner.plan_shown(target.workspace)
             return await self._stream_edits(target, progress, reading, existing_ts=existing_ts)
         thread = self._native_thread(target)
         plan = await self._planner.plan_reply(
