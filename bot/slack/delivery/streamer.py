@@ -154,7 +154,8 @@ class Streamer:
         if status_shown and not target.channel.startswith("D"):  # DM threads keep theirs
             await writer.set_status(target, "", channel_threads=True)
         progress.shown, progress.reserved_edits = first, plan.reserved_edits if plan else 0
-        await writer.set_status(target, messages.STATUS_TEXT)
+        if not status_shown:
+            await writer.set_status(target, messages.STATUS_TEXT)
         editor = asyncio.create_task(writer.edit_drafts(target, ts, progress))
         try:
             final = await reading

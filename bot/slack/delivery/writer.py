@@ -97,10 +97,14 @@ class SlackWriter:
     async def post(self, target: ReplyTarget, message: SlackMessage) -> str:
         """Post a new message in the target's thread (queued for its channel); return its ts."""
         kwargs = message.as_kwargs()
+        told = False
+
+        async def waiting() -> None:
+            nonlocal told
+            told = await self._queued(target, messages.QUEUED_STATUS)
+
         while True:
-            await self._planner.post_slot(
-                target.workspace, target.channel, waiting=lambda: self._queued(target)
-            )
+            await self._planner.post_slot(target.workspace, target.channel, waiting=waiting)
             try:
                 response = await self._client.chat_postMessage(
                     channel=target.channel,
@@ -117,18 +121,22 @@ class SlackWriter:
                 raise SlackDeliveryError(
                     "chat.postMessage", str(exc.response.get("error")), channel=target.channel
                 ) from exc
+            if told:
+                await self._queued(target, "")  # the reply is there: clear the note
             return str(response["ts"])
 
-    async def _queued(self, target: ReplyTarget) -> None:
+    async def _queued(self, target: ReplyTarget, status: str) -> bool:
         """Say in the thread that the reply waits behind Slack's limits (best effort)."""
         if not target.thread_ts:
-            return
+            return False
         try:
             await self._client.assistant_threads_setStatus(
-                channel_id=target.channel, thread_ts=target.thread_ts, status=messages.QUEUED_STATUS
+                channel_id=target.channel, thread_ts=target.thread_ts, status=status
             )
         except SlackApiError as exc:
             logger.info("could not say the reply is queued: %s", exc.response.get("error"))
+            return False
+        return True
 
     async def post_all(self, target: ReplyTarget, replies: list[SlackMessage]) -> None:
         """Post messages one after another in the target's thread."""

@@ -141,3 +141,15 @@ async def test_first_words_slower_than_the_ack_second_show_the_thread_status_mea
     assert statuses == [messages.STATUS_TEXT, ""]
     (post,) = fake_slack.calls_to("chat.postMessage")
     assert FIRST in visible_text(post.args)
+
+
+async def test_a_post_queued_behind_its_channel_says_so_in_the_thread_then_clears_it(
+    fake_slack: FakeSlack,
+) -> None:
+    planner = Planner(MemoryStore(), post_burst=2, posts_per_second=5.0, queued_notice_after=0.0)
+    writer = SlackWriter(_client(fake_slack, planner), planner)
+    await asyncio.gather(*(writer.post(CHANNEL, messages.notice(f"reply {i}")) for i in range(2)))
+    statuses = [c.args for c in fake_slack.calls_to("assistant.threads.setStatus")]
+    assert [s["status"] for s in statuses] == [messages.QUEUED_STATUS, ""]
+    assert all(s["thread_ts"] == CHANNEL.thread_ts for s in statuses)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
