@@ -10,6 +10,8 @@ questions then go through the naive baseline (``bench.naive``: an edit on every 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -30,6 +32,7 @@ from bench.world import OutsideWorld
 from bot.gitbook.client import GitBookClient, make_http_client
 
 SETTLE_S = 60.0  # after the last question's answer is due, how long a run may still take
+NAIVE_EXTRA_S = 20.0  # the naive baseline's answers still retrying this long after are dropped
 NAIVE_SETTLE_S = 2.0
 QUICK = AnswerShape(first_chunk_s=0.5, chunks=4, chunk_gap_s=0.35)
 Figures = dict[str, Any]
@@ -165,8 +168,8 @@ def _probes(scenario: Scenario) -> list[Probe]:
     )
 
 
-def _timeout(scenario: Scenario) -> float:
-    return scenario.spread_s + scenario.shape.duration_s + SETTLE_S
+def _timeout(scenario: Scenario, settle: float = SETTLE_S) -> float:
+    return scenario.spread_s + scenario.shape.duration_s + settle
 
 
 async def _bot_run(world: OutsideWorld, scenario: Scenario, config: BenchConfig) -> PhaseRun:
@@ -197,9 +200,11 @@ async def _naive_run(world: OutsideWorld, scenario: Scenario, config: BenchConfi
         async with make_http_client(settings) as http, aiohttp.ClientSession() as session:
             naive = NaiveStreamer(GitBookClient(http, settings), fakes, session)
             before = Usage.now()
-            # Each naive answer returns once delivered or given up: then only the fake's last
-            # calls are left to observe.
-            await staggered(run.probes, spacing, naive.answer)
+            # Each naive answer returns once delivered or given up (then only the fake's last
+            # calls are left to observe); one still retrying past the bot's wait is dropped.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_timeout(scenario, NAIVE_EXTRA_S)):
+                    await staggered(run.probes, spacing, naive.answer)
             await wait_answered(Observer(fakes.slack, run.probes), NAIVE_SETTLE_S)
             run.usage = Usage.now() - before
             run.peak_rss_mb = peak_rss_mb()
