@@ -115,7 +115,7 @@ class Planner:
         self._notice_after = queued_notice_after
         self._pauses_seen: dict[str, tuple[bool, float]] = {}
         self._in_flight: Counter[tuple[str, str]] = Counter()  # (workspace, window) → replies
-        self._lines: dict[str, _Line] = {}  # channel → posts waiting for its window
+        self._lines: dict[tuple[str, str], _Line] = {}  # (workspace, channel) → posts in line
 
     async def _take(self, window: str, workspace: str, *, tokens: int, leave: int = 0) -> bool:
         # tokens=0 only asks whether the window has room for `leave` more.
@@ -234,7 +234,8 @@ class Planner:
         waiting() is awaited once if the post is still in line ``queued_notice_after``
         seconds after it asked, so the reply can say it is queued.
         """
-        line = self._lines.setdefault(channel, _Line())
+        key = (workspace, channel)
+        line = self._lines.setdefault(key, _Line())
         me = _Waiter(self._clock(), waiting)
         line.waiters.append(me)
         try:
@@ -243,7 +244,7 @@ class Planner:
         finally:
             line.waiters.remove(me)
             if not line.waiters:
-                self._lines.pop(channel, None)
+                self._lines.pop(key, None)
 
     async def _wait_for_room(self, workspace: str, channel: str, line: _Line) -> None:
         while not await self._book_slot(workspace, channel):
