@@ -14,7 +14,8 @@ from typing import Any
 
 from bench.config import BenchConfig, smoke_config
 from bench.modes import BOTH, STREAM_MODES, render_side_by_side, with_mode
-from bench.run import run_bench
+from bench.run import run_bench, run_scenarios
+from bench.scenarios import BY_NAME, Scenario, render_scenario
 from bench.table import render_table, write_json
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -49,7 +50,28 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="the bot's STREAM_MODE; 'both' runs native then edit and compares them",
     )
     parser.add_argument("--profile", type=Path, help="write cProfile stats here, print the top")
+    parser.add_argument(
+        "--scenarios",
+        help="comma-separated load scenarios to run after the phases, 'all' (the default "
+        f"without --smoke) or 'none' (the default with it): {', '.join(BY_NAME)}",
+    )
+    parser.add_argument(
+        "--only-scenarios", action="store_true", help="skip the phases, run the scenarios only"
+    )
     return parser.parse_args(argv)
+
+
+def chosen_scenarios(args: argparse.Namespace) -> list[Scenario]:
+    """The scenarios the flags ask for (ValueError for an unknown name)."""
+    names = args.scenarios or ("none" if args.smoke else "all")
+    if names == "none":
+        return []
+    if names == "all":
+        return list(BY_NAME.values())
+    unknown = [n for n in names.split(",") if n not in BY_NAME]
+    if unknown:
+        raise ValueError(f"unknown scenarios {unknown}; known: {', '.join(BY_NAME)}")
+    return [BY_NAME[n] for n in names.split(",")]
 
 
 def build_config(args: argparse.Namespace) -> BenchConfig:
@@ -102,6 +124,7 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
         config = build_config(args)
+        scenarios = chosen_scenarios(args)
     except ValueError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
@@ -112,12 +135,20 @@ def main(argv: list[str]) -> int:
         return _run_both(config, args)
     if args.stream_mode is not None:
         config = with_mode(config, args.stream_mode)
-    try:
-        result = run(config, args.profile)
-    except TimeoutError:
-        print(f"bench: the run did not finish within {config.deadline_s:.0f} s", file=sys.stderr)
-        return 1
-    print(render_table(result))
+    result: dict[str, Any] = {}
+    if not args.only_scenarios:
+        try:
+            result = run(config, args.profile)
+        except TimeoutError:
+            print(
+                f"bench: the run did not finish within {config.deadline_s:.0f} s", file=sys.stderr
+            )
+            return 1
+        print(render_table(result))
+    if scenarios:
+        result["scenarios"] = asyncio.run(run_scenarios(config, scenarios))
+        for scenario in result["scenarios"]:
+            print(f"\n{render_scenario(scenario)}")
     write_json(result, args.json)
     print(f"\nwrote {args.json}")
     return 0

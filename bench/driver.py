@@ -86,7 +86,7 @@ async def send_question(sender: EventSender, probe: Probe) -> None:
 
     A failed delivery leaves ack_status 0 (counted in the report), never stops the run.
     """
-    event = mention(probe.question, channel=probe.channel, user=probe.user)
+    event = mention(probe.question, channel=probe.channel, user=probe.user, ts=probe.ts or None)
     probe.t_event = time.monotonic()
     try:
         probe.ack_status = await sender.event(event)

@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from bench.config import AnswerShape, BenchConfig
+from bench.model import POST_BURST, POSTS_PER_SECOND
 from tests.fakes.gitbook import Delay, DoneEvent, FakeGitBook, Snapshot, Step, page_source
 from tests.fakes.slack_api import Call, FakeSlack
 
@@ -106,12 +107,14 @@ class Fakes:
 
 @asynccontextmanager
 async def started_fakes(config: BenchConfig) -> AsyncIterator[Fakes]:
-    """Start both fakes: one docs page for sources, Slack's per-workspace limits enforced."""
+    """Start both fakes: one docs page for sources, Slack's limits enforced (per workspace,
+    and chat.postMessage per channel)."""
     async with TimedSlack() as slack, TimedGitBook() as gitbook:
         gitbook.add_site_space("space_1", SITE_URL)
         gitbook.add_page("space_1", "page_1", PAGE_TITLE, "getting-started")
         for method, per_minute in slack_limits(config).items():
             slack.set_rate_limit(method, per_minute, config.retry_after_s)
+        slack.set_channel_post_limit(POST_BURST, POSTS_PER_SECOND, config.retry_after_s)
         yield Fakes(slack, gitbook)
 
 

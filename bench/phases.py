@@ -85,7 +85,7 @@ async def streamed_phase(
             run.usage = Usage.now() - before
             run.peak_rss_mb = peak_rss_mb()
         observer.update()  # answers closed while the bot shut down
-        _finish(run, fakes)
+        finish_phase(run, fakes)
     return run
 
 
@@ -119,7 +119,7 @@ async def cache_phase(world: OutsideWorld, config: BenchConfig, deadline: Deadli
             await world.run(ask_one_by_one(observer_of, service.port, run.probes, wait))
             run.usage = Usage.now() - before
             run.peak_rss_mb = peak_rss_mb()
-        _finish(run, fakes)
+        finish_phase(run, fakes)
         run.ask_calls = len(fakes.gitbook.ask_requests) - asks_before
     return run
 
@@ -140,7 +140,7 @@ async def baseline_phase(
     run = PhaseRun(f"baseline-{of}", make_probes(of[0], count, config.shape))
     async with world.inside(started_fakes(config)) as fakes:
         script_answers(fakes.gitbook, run.probes, config.shape)
-        settings = _gitbook_settings(fakes)
+        settings = gitbook_settings(fakes)
         async with make_http_client(settings) as http, aiohttp.ClientSession() as session:
             answerer = _WholeAnswer(GitBookClient(http, settings), fakes, session)
             before = Usage.now()
@@ -148,12 +148,12 @@ async def baseline_phase(
             observer = Observer(fakes.slack, run.probes)
             await wait_answered(observer, deadline.remaining(SHUTDOWN_RESERVE_S))
             run.usage = Usage.now() - before
-        _finish(run, fakes)
+        finish_phase(run, fakes)
         run.problems += answerer.failures[:5]
     return run
 
 
-def _finish(run: PhaseRun, fakes: Fakes) -> None:
+def finish_phase(run: PhaseRun, fakes: Fakes) -> None:
     slack, gitbook = fakes.slack, fakes.gitbook
     add_gitbook_times(gitbook, run.probes)
     check_complete(slack, run.probes)
@@ -167,7 +167,7 @@ def _finish(run: PhaseRun, fakes: Fakes) -> None:
     run.problems += [f"gitbook handler: {e}" for e in gitbook.server_errors]
 
 
-def _gitbook_settings(fakes: Fakes) -> GitBookSettings:
+def gitbook_settings(fakes: Fakes) -> GitBookSettings:
     return GitBookSettings(
         api_token=Secret(fakes.gitbook.token),
         organization_id=fakes.gitbook.org,
@@ -194,7 +194,7 @@ class _WholeAnswer:
         probe.t_event = time.monotonic()
         try:
             text = await self._whole_answer(probe.question)
-            await self._slack.chat_postMessage(channel=probe.channel, text=text)
+            await self._slack.chat_postMessage(channel=probe.channel, thread_ts=probe.ts, text=text)
         except (GitBookError, SlackApiError, aiohttp.ClientError) as exc:
             self.failures.append(f"{probe.qid}: {exc!r}")
 

@@ -1,6 +1,8 @@
 """One question's journey, and what the user saw of it in (fake) Slack, when.
 
-Each question gets its own channel, so every Slack call about it is found by channel. The
+Each question is a mention with its own `ts`, answered in that thread: every Slack call about it
+is found by its thread (posts and stream starts name it; edits, appends and stops name the
+message the bot created there), so questions may share a channel and its posting limit. The
 answer starts with a marker unique to the question: the first accepted message or edit showing
 the marker is the first visible answer text; the first showing the whole answer without the
 "Writing…" status is the final answer.
@@ -33,6 +35,7 @@ class Probe:
     question: str
     answer: str
     marker: str
+    ts: str = ""  # the mention's ts: the thread the answer goes to
     t_event: float = NAN  # the driver starts sending the Slack event (or the baseline starts)
     t_ack: float = NAN  # the bot's HTTP response arrived
     ack_status: int = 0
@@ -48,8 +51,11 @@ class Probe:
         return not math.isnan(self.t_final)
 
 
-def make_probes(phase: str, count: int, shape: AnswerShape) -> list[Probe]:
-    """count distinct questions for a phase, each in its own channel, asked by its own user."""
+def make_probes(
+    phase: str, count: int, shape: AnswerShape, *, channels: int | None = None
+) -> list[Probe]:
+    """count distinct questions for a phase, each asked by its own user, in its own channel
+    or round-robin over `channels` channels."""
     probes = []
     for i in range(count):
         qid = f"{phase}{i:04d}"
@@ -57,7 +63,10 @@ def make_probes(phase: str, count: int, shape: AnswerShape) -> list[Probe]:
         probes.append(
             Probe(
                 qid=qid,
-                channel=f"C{qid.upper()}",
+                channel=f"C{qid.upper()}"
+                if channels is None
+                else f"C{phase.upper()}{i % channels:03d}",
+                ts=f"{1_800_000_000 + i}.{sum(map(ord, phase)) % 1_000_000:06d}",
                 user=f"U{qid.upper()}",
                 question=f"How do I configure feature {qid}?",
                 answer=answer_text(marker, shape.answer_chars),
@@ -79,7 +88,8 @@ class Observer:
 
     def __init__(self, slack: TimedSlack, probes: list[Probe]) -> None:
         self._slack = slack
-        self._by_channel = {probe.channel: probe for probe in probes}
+        # (channel, ts) of each question's thread, then of each message the bot made there
+        self._by_message = {(probe.channel, probe.ts): probe for probe in probes}
         self._seen = 0
         self._pending = len(probes)
         self._streams: dict[tuple[str, str], str] = {}  # native streams: the text so far
@@ -96,8 +106,17 @@ class Observer:
         for stamp in fresh:
             self._observe(stamp)
 
+    def _probe_of(self, stamp: Stamp) -> Probe | None:
+        args, channel = stamp.call.args, str(stamp.call.args.get("channel"))
+        if "thread_ts" in args:  # a post or a stream start in the question's thread
+            probe = self._by_message.get((channel, str(args["thread_ts"])))
+            if probe is not None and stamp.result.get("ts"):
+                self._by_message[(channel, str(stamp.result["ts"]))] = probe
+            return probe
+        return self._by_message.get((channel, str(args.get("ts"))))
+
     def _observe(self, stamp: Stamp) -> None:
-        probe = self._by_channel.get(str(stamp.call.args.get("channel")))
+        probe = self._probe_of(stamp)
         method = stamp.call.method
         if probe is None or probe.answered:
             return
@@ -141,14 +160,15 @@ def add_gitbook_times(gitbook: TimedGitBook, probes: list[Probe]) -> None:
 
 
 def check_complete(slack: TimedSlack, probes: list[Probe]) -> None:
-    """Mark the probes whose channel shows the whole answer and no placeholder or draft."""
-    shown: dict[str, list[str]] = {probe.channel: [] for probe in probes}
+    """Mark the probes whose thread shows the whole answer and no placeholder or draft."""
+    shown: dict[tuple[str, str], list[str]] = {(p.channel, p.ts): [] for p in probes}
     for (channel, _), message in slack.messages.items():
-        if channel in shown:
+        thread = (channel, str(message.get("thread_ts")))
+        if thread in shown:
             unfinished = "\n(still streaming)" if message.get("streaming") else ""
-            shown[channel].append(visible_text(message) + unfinished)
+            shown[thread].append(visible_text(message) + unfinished)
     for probe in probes:
-        texts = shown[probe.channel]
+        texts = shown[(probe.channel, probe.ts)]
         leftover = any(_unfinished(text) for text in texts)
         probe.complete = any(probe.answer in t for t in texts) and not leftover
 

@@ -38,7 +38,7 @@ class Runs:
         return {"steady": self.steady, "burst": self.burst}
 
 
-def _each(probes: Iterable[Probe], value: Callable[[Probe], float]) -> Distribution:
+def each_probe(probes: Iterable[Probe], value: Callable[[Probe], float]) -> Distribution:
     return distribution(ms(value(p)) for p in probes)
 
 
@@ -59,20 +59,20 @@ def figures(runs: Runs) -> dict[str, Any]:
     """The six figures of the issue, each distribution as n/p50/p95/p99/max."""
     phases = runs.streamed()
     return {
-        "ack_latency_ms": {n: _each(r.probes, ack_ms) for n, r in phases.items()},
+        "ack_latency_ms": {n: each_probe(r.probes, ack_ms) for n, r in phases.items()},
         "first_text_overhead_ms": {
-            **{n: _each(r.probes, first_text_overhead) for n, r in phases.items()},
+            **{n: each_probe(r.probes, first_text_overhead) for n, r in phases.items()},
             "parts": {n: _overhead_parts(r.probes) for n, r in phases.items()},
         },
         "last_chunk_to_final_ms": {
-            n: _each(r.probes, lambda p: p.t_final - p.t_chunk_last) for n, r in phases.items()
+            n: each_probe(r.probes, lambda p: p.t_final - p.t_chunk_last) for n, r in phases.items()
         },
         # What an asker waits, end to end: for text to appear, and for the whole answer.
         "event_to_first_text_ms": {
-            n: _each(r.probes, time_to_first_text) for n, r in phases.items()
+            n: each_probe(r.probes, time_to_first_text) for n, r in phases.items()
         },
         "event_to_complete_ms": {
-            n: _each(r.probes, lambda p: p.t_final - p.t_event) for n, r in phases.items()
+            n: each_probe(r.probes, lambda p: p.t_final - p.t_event) for n, r in phases.items()
         },
         "cache_hit": _cache(runs.cache),
         "scale": _scale(runs.burst),
@@ -86,17 +86,17 @@ def figures(runs: Runs) -> dict[str, Any]:
 def _overhead_parts(probes: list[Probe]) -> dict[str, Any]:
     streamed = [p for p in probes if p.t_first_text < p.t_final]
     return {
-        "event_to_ask_ms": _each(probes, lambda p: p.t_ask - p.t_event),
-        "first_chunk_to_text_ms": _each(probes, lambda p: p.t_first_text - p.t_chunk1),
+        "event_to_ask_ms": each_probe(probes, lambda p: p.t_ask - p.t_event),
+        "first_chunk_to_text_ms": each_probe(probes, lambda p: p.t_first_text - p.t_chunk1),
         # Replies that showed text before the final answer (the others were delivered once).
         "replies_streamed": len(streamed),
-        "streamed_replies_overhead_ms": _each(streamed, first_text_overhead),
+        "streamed_replies_overhead_ms": each_probe(streamed, first_text_overhead),
     }
 
 
 def _cache(run: PhaseRun) -> dict[str, Any]:
     return {
-        "event_to_final_ms": _each(run.probes, lambda p: p.t_final - p.t_event),
+        "event_to_final_ms": each_probe(run.probes, lambda p: p.t_final - p.t_event),
         "ask_calls": run.ask_calls,
         "answered": sum(p.complete for p in run.probes),
         "questions": len(run.probes),
@@ -131,8 +131,8 @@ def _versus(streamed: PhaseRun, baseline: PhaseRun) -> dict[str, Any]:
         for s, b in zip(streamed.probes, baseline.probes, strict=True)
         if time_to_first_text(b) > 0
     ]
-    ours = _each(streamed.probes, time_to_first_text)
-    theirs = _each(baseline.probes, time_to_first_text)
+    ours = each_probe(streamed.probes, time_to_first_text)
+    theirs = each_probe(baseline.probes, time_to_first_text)
     medians = (ours["p50"], theirs["p50"])
     return {
         "streamed_first_text_ms": ours,

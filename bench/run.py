@@ -9,6 +9,7 @@ from typing import Any
 from bench.config import BenchConfig
 from bench.phases import baseline_phase, cache_phase, streamed_phase
 from bench.report import Runs, figures, targets
+from bench.scenarios import Scenario, run_scenario
 from bench.system import Deadline, counted_logs, machine_info
 from bench.world import OutsideWorld
 
@@ -43,3 +44,14 @@ async def _run_phases(world: OutsideWorld, config: BenchConfig, deadline: Deadli
     baseline_burst = await baseline_phase(world, config, "burst", *burst)
     burst_run = await streamed_phase(world, config, "burst", *burst)
     return Runs(steady_run, burst_run, cache, baseline_steady, baseline_burst)
+
+
+async def run_scenarios(config: BenchConfig, scenarios: list[Scenario]) -> list[dict[str, Any]]:
+    """Run each scenario (the bot, then the naive baseline) on fresh fakes, one after another."""
+    results = []
+    with counted_logs() as logs, OutsideWorld() as world:
+        for scenario in scenarios:
+            results.append(await run_scenario(world, scenario, config))
+            results[-1]["bot_logs"] = dict(logs.counts.most_common(5))
+            logs.counts.clear()
+    return results

@@ -25,7 +25,7 @@ from bot.insights.service import Clock, InsightsService, utc_now
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.client import MeteredWebClient
-from bot.slack.delivery.budget import EditBudget, retry_handlers
+from bot.slack.delivery.planner import Planner, retry_handlers
 from bot.slack.delivery.streamer import Streamer
 from bot.slack.escalation import People
 from bot.slack.feedback import NotHelpful
@@ -136,10 +136,10 @@ def build_deps(
     answers = AnswerService(
         gitbook, directory, cache, archive, insights, history, tasks, gaps=gaps, metrics=metrics
     )
-    budget = EditBudget(store)
-    # 429s are waited out per Retry-After by slack-sdk, and remembered by the budget.
-    slack.retry_handlers.extend(retry_handlers(budget, max_retry_count=SLACK_RATE_LIMIT_RETRIES))
-    streamer = Streamer(slack, budget, edit_interval=edit_interval, mode=settings.stream_mode)
+    planner = Planner(store)  # every Slack budget, shared with the other processes
+    # 429s are waited out per Retry-After by slack-sdk, and remembered by the planner.
+    slack.retry_handlers.extend(retry_handlers(planner, max_retry_count=SLACK_RATE_LIMIT_RETRIES))
+    streamer = Streamer(slack, planner, edit_interval=edit_interval, mode=settings.stream_mode)
     rate_limit = UserRateLimit(store, settings.user_questions_per_minute)
     scopes = ChannelScopes(store)
     escalation_channel = settings.escalation_channel

@@ -28,6 +28,8 @@ from bot.errors import (
 PLACEHOLDER = "🔎 Searching the docs…"
 WRITING = "✍️ Writing…"
 STATUS = "is searching the docs…"  # the thread status: Slack shows "<bot name> is searching…"
+# The thread status of a reply waiting behind Slack's per-channel posting limit.
+QUEUED_STATUS = "is queued behind Slack's rate limits; the answer follows shortly…"
 GENERIC_ERROR = "Sorry, something went wrong while answering. Please try again."
 RESTARTED = "The bot restarted before finishing this answer. Please try again."
 NO_ANSWER = "I couldn't find an answer to that in the docs."

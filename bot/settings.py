@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
 from bot.logs import LOG_FORMATS
+from bot.slack.delivery.modes import STREAM_MODES
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GITBOOK_API_URL = "https://api.gitbook.com/v1"
@@ -124,7 +125,7 @@ class Settings:
                 reader.optional("INSIGHTS_HASH_KEY") or signing_secret or app_token or ""
             ),
             user_questions_per_minute=reader.number("USER_QUESTIONS_PER_MINUTE", 10, int, 0),
-            stream_mode=reader.choice("STREAM_MODE", "auto", ("auto", "native", "edit")),
+            stream_mode=reader.choice("STREAM_MODE", "auto", STREAM_MODES),
             insights_viewers=reader.id_set("INSIGHTS_VIEWERS"),
             insights_digest_channel=reader.channel("INSIGHTS_DIGEST_CHANNEL"),
             suggested_prompts=reader.prompts("SUGGESTED_PROMPTS"),

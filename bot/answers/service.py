@@ -32,6 +32,11 @@ from bot.tasks import BackgroundTasks
 logger = logging.getLogger(__name__)
 
 RETRY_DELAY_CAP_SECONDS = 2.0
+# Ask streams open at once, below the GitBook client's pool (500 connections): past the
+# pool, requests queue inside httpcore, whose bookkeeping per request grows with the queue
+# (encode/httpcore#1035) until the event loop stalls. Here they wait in line, first come
+# first served, and look-ups and insights keep connections of their own.
+ASK_STREAMS_AT_ONCE = 400
 
 
 def checked_question(text: str) -> str:
@@ -89,6 +94,7 @@ class AnswerService:
         self._tasks = tasks
         self._gaps = gaps  # where questions without an answer are recorded for the docs team
         self._flights: dict[str, Flight] = {}
+        self._ask_slots = asyncio.Semaphore(ASK_STREAMS_AT_ONCE)
 
     async def answer(self, question: Question) -> AsyncGenerator[AnswerUpdate, None]:
         """Yield drafts as GitBook writes, then the final answer (raises QuestionError first)."""
@@ -179,7 +185,7 @@ class AnswerService:
         )
         asked_at = time.monotonic()
         try:
-            async with aclosing(stream) as snapshots:
+            async with self._ask_slots, aclosing(stream) as snapshots:
                 async for snapshot in snapshots:
                     if attempt.last is None:
                         self._metrics.gitbook_first_chunk.observe(time.monotonic() - asked_at)

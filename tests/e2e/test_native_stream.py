@@ -161,3 +161,33 @@ async def test_stop_pressed_by_the_asker_ends_the_reply_and_the_ask(
     later = [c for c in fake_slack.calls if c.args.get("ts") == message["ts"]]
     assert later[-1] is stopped[0]
     assert visible_text(fake_slack.messages[(event["channel"], message["ts"])]) == SHOWN
+
+
+async def test_auto_mode_streams_channel_threads_natively_once_edits_run_short(
+    fake_slack: FakeSlack, fake_gitbook: FakeGitBook
+) -> None:
+    # More mentions at once than the edit window's roomy half takes placeholders for: the
+    # planner goes on with native streams in the mentions' threads, every reply growing.
+    questions = 16
+    finals = [f"Answer {i}: open the settings page and follow the steps." for i in range(questions)]
+    for i, final in enumerate(finals):
+        fake_gitbook.script_ask(
+            [Snapshot(final[:20]), Delay(0.2), Snapshot(final), DoneEvent()],
+            question=f"channel question {i}?",
+        )
+    async with running_bot(fake_slack, fake_gitbook) as bot:
+        events = [
+            mention(f"channel question {i}?", channel=f"C{i:03d}", user=f"U{i:03d}")
+            for i in range(questions)
+        ]
+        await asyncio.gather(*(bot.event(event) for event in events))
+        await fake_slack.wait_until(
+            lambda: all(_finished(fake_slack, e, f) for e, f in zip(events, finals, strict=True)),
+            timeout=20,
+        )
+    starts = fake_slack.calls_to("chat.startStream")
+    assert starts and all(c.args["channel"].startswith("C") for c in starts)
+    assert {c.args["thread_ts"] for c in starts} <= {e["ts"] for e in events}
+    placeholders = [c for c in fake_slack.calls_to("chat.postMessage") if c.ok]
+    assert placeholders  # the first replies were acknowledged by placeholders at once
+    assert len(starts) + len(placeholders) == questions  # one creating call per reply

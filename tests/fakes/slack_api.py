@@ -16,6 +16,7 @@ kept in `refusals`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import Counter, deque
@@ -294,6 +295,10 @@ class FakeSlack:
         self._fail_next: dict[str, deque[str]] = {}
         self._limit_next: dict[str, deque[int]] = {}
         self._windows: dict[str, tuple[int, int, float]] = {}
+        # chat.postMessage per channel: a bucket of `burst` posts refilled at `rate` a second.
+        self._post_bucket: tuple[int, float, int] | None = None
+        self._buckets: dict[str, tuple[float, float]] = {}  # channel → (tokens, at)
+        self.latency = 0.0  # seconds every Web API call takes (a Slack round trip)
         self._accepted: dict[str, deque[float]] = {}
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -406,6 +411,16 @@ class FakeSlack:
         """Allow `per_minute` accepted calls of `method` per sliding `window` seconds, then 429."""
         self._windows[method] = (per_minute, retry_after, window)
 
+    def set_channel_post_limit(
+        self, burst: int = 5, per_second: float = 1.0, retry_after: int = 1
+    ) -> None:
+        """Limit `chat.postMessage` per channel: `burst` at once, then `per_second`, then 429.
+
+        Slack: "1 message per second per channel, short bursts allowed" (slack-api.md
+        section 0), modelled as a token bucket.
+        """
+        self._post_bucket = (burst, per_second, retry_after)
+
     # views
 
     def calls_to(self, method: str) -> list[Call]:
@@ -453,6 +468,8 @@ class FakeSlack:
             args = await _read_args(request)
         except ValueError:
             args = {"_invalid_body": await request.text()}
+        if self.latency:
+            await asyncio.sleep(self.latency)
         call = Call(method, args, CIMultiDict(request.headers))
         self.calls.append(call)
         retry_after = self._rate_limited(method, call)
@@ -478,6 +495,10 @@ class FakeSlack:
         scripted = self._limit_next.get(method)
         if scripted:
             return scripted.popleft()
+        if method == "chat.postMessage" and self._post_bucket is not None:
+            limited = self._channel_limited(str(call.args.get("channel")))
+            if limited is not None:
+                return limited
         if method not in self._windows:
             return None
         per_window, retry_after, window = self._windows[method]
@@ -488,6 +509,18 @@ class FakeSlack:
         if len(accepted) >= per_window:
             return retry_after
         accepted.append(now)
+        return None
+
+    def _channel_limited(self, channel: str) -> int | None:
+        assert self._post_bucket is not None
+        burst, rate, retry_after = self._post_bucket
+        now = time.monotonic()
+        tokens, at = self._buckets.get(channel, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - at) * rate)
+        if tokens < 1.0:
+            self._buckets[channel] = (tokens, now)
+            return retry_after
+        self._buckets[channel] = (tokens - 1.0, now)
         return None
 
     def _dispatch(self, method: str, call: Call) -> JSON:

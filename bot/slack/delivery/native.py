@@ -1,14 +1,15 @@
 """One reply streamed natively, falling back to edits without losing text.
 
-Stages of a reply (a writer task moves it along as drafts come; the final answer ends it):
+The planner reserved the stream's start and stop (and saw room for an append) before the
+reply began; a writer task moves it along as drafts come, the final answer ends it:
 
-    WAITING ──first draft──▶ NATIVE (budget: start+stop reserved, room for an append)
-       │                        │  stable text → chat.startStream, then chat.appendStream
-       │                        │  rewritten text, stream closed or too old, refused call
-       │                        ▼                  → chat.stopStream, then …
-       ├──native budget short─▶ EDITS  (chat.update edits of the same message; final edit)
-       └──edit budget short──▶ ONCE   (the complete answer posted when ready)
-    NATIVE ──Stop pressed──▶ STOPPED  (nothing more is sent; the Ask is closed)
+    NATIVE  stable text → chat.startStream, then chat.appendStream (a fair share of appends)
+       │    rewritten text, stream closed or too old, refused call → chat.stopStream, then …
+       ▼
+    EDITS   chat.update edits of the same message (only its final edit is reserved); or,
+            if the start itself was refused, the first words posted and edited
+    ONCE    the start refused and no edit budget: the complete answer posted when ready
+    Stop pressed: nothing more is sent; the Ask is closed.
 
 At the end an open stream is stopped with the rest of the answer's first message and the
 sources and buttons as blocks; longer answers continue in thread replies. If the answer
@@ -20,16 +21,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from enum import StrEnum
+from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import notices
 from bot.errors import SlackDeliveryError
-from bot.models import Answer, AnswerUpdate
+from bot.models import Answer
 from bot.slack import blocks as messages
-from bot.slack.delivery.budget import Delivery
+from bot.slack.delivery.planner import Delivery, Plan, Planner
 from bot.slack.delivery.stream import (
     STREAM_LIFETIME_SECONDS,
     NativeStream,
@@ -44,7 +45,6 @@ from bot.slack.delivery.writer import (
     Progress,
     ReplyTarget,
     SlackWriter,
-    read_final,
 )
 
 __all__ = ["NativeReply", "NativeSupport", "OnPosted"]
@@ -55,48 +55,45 @@ OnPosted = Callable[[str], Awaitable[None]]
 logger = logging.getLogger(__name__)
 
 
-class Stage(StrEnum):
-    """Where a native reply is (see the module docstring)."""
-
-    WAITING = "waiting"
-    NATIVE = "native"
-    EDITS = "edits"
-    ONCE = "once"
-    STOPPED = "stopped"
-
-
 class NativeReply:
     """Streams one reply natively into target's thread."""
 
     def __init__(
         self,
         writer: SlackWriter,
+        client: AsyncWebClient,
+        planner: Planner,
         support: NativeSupport,
         target: ReplyTarget,
+        progress: Progress,
         *,
         lifetime: float = STREAM_LIFETIME_SECONDS,
         on_posted: OnPosted | None = None,
     ) -> None:
         self._on_posted = on_posted
         self._writer = writer
+        self._client = client
+        self._planner = planner
         self._support = support
         self._target = target
         self._lifetime = lifetime
-        self._progress = Progress()
-        self._stage = Stage.WAITING
+        self._progress = progress  # filled by the task reading the answer
+        self._delivery = Delivery.NATIVE  # as planned, until it falls back
+        self._stopped = False  # the asker pressed Stop
         self._stream: NativeStream | None = None  # open while set
         self._ts: str | None = None  # the reply's message, once there is one
         self._sent = ""  # what the stream shows
         self._considered: object = None  # the last draft the writer looked at
-        self._edits_reserved = False
+        self._edit_drafts = False  # after a fall-back: whether drafts are edited in
 
-    async def run(self, updates: AsyncIterator[AnswerUpdate]) -> Answer | None:
-        """Deliver updates; return the final answer, or None if the asker pressed Stop."""
+    async def run(self, reading: asyncio.Task[Answer]) -> Answer | None:
+        """Deliver what reading puts in progress; return the final answer, or None if the
+        asker pressed Stop."""
         writer, target = self._writer, self._target
         await writer.set_status(target, notices.STATUS)
         writing = asyncio.create_task(self._write())
         try:
-            final = await self._read(updates, writing)
+            final = await self._read(reading, writing)
         except BaseException as exc:
             await self._halt(writing)
             if not isinstance(exc, SlackDeliveryError):  # else a notice would be refused too
@@ -107,15 +104,14 @@ class NativeReply:
         failure = await self._halt(writing)
         if failure is not None:
             raise failure
-        if final is not None and self._stage is not Stage.STOPPED:
+        if final is not None and not self._stopped:
             await self._finish(final)
         return final
 
     async def _read(
-        self, updates: AsyncIterator[AnswerUpdate], writing: asyncio.Task[None]
+        self, reading: asyncio.Task[Answer], writing: asyncio.Task[None]
     ) -> Answer | None:
-        # Read in a task of its own, so that a Stop (the writer ending) cuts it short.
-        reading = asyncio.create_task(read_final(updates, self._progress))
+        # Reading is a task of its own, so that a Stop (the writer ending) cuts it short.
         try:
             await asyncio.wait({reading, writing}, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -137,20 +133,23 @@ class NativeReply:
     # --- the writer task ---------------------------------------------------------------
 
     async def _write(self) -> None:
-        progress = self._progress
-        while not progress.closed:
-            await self._next_change()
-            if progress.closed:
-                return
-            if self._stage is Stage.WAITING:
-                await self._begin()
-            if self._stage is Stage.NATIVE:
-                await self._stream_draft()
-            if self._stage is Stage.STOPPED:
-                return
-            if self._stage in (Stage.EDITS, Stage.ONCE):
-                return await self._write_edits()
-            await self._writer.pause(progress)
+        progress, target = self._progress, self._target
+        with self._planner.streaming(target.workspace, Delivery.NATIVE):
+            while not progress.closed:
+                await self._next_change()
+                if progress.closed:
+                    return
+                if self._delivery is Delivery.NATIVE:
+                    await self._stream_draft()
+                if self._stopped:
+                    return
+                if self._delivery is not Delivery.NATIVE:
+                    break
+                await self._writer.pause(
+                    progress, self._writer.fair_interval(target, Delivery.NATIVE)
+                )
+        if not progress.closed and not self._stopped:
+            await self._write_edits()
 
     async def _next_change(self) -> None:
         # An open stream also wakes up when it is due to roll over.
@@ -164,27 +163,22 @@ class NativeReply:
             pass
         self._progress.changed.clear()
 
-    async def _begin(self) -> None:
-        plan = await self._writer.budget.plan_native(self._target.workspace)
-        if plan.delivery is Delivery.NATIVE:
-            self._stage = Stage.NATIVE
-        else:
-            await self._start_edits(plan.delivery)
-
-    async def _start_edits(self, delivery: Delivery) -> None:
-        """Nothing is shown yet: post the draft and edit it, or wait to post once."""
-        if delivery is Delivery.ONCE:
-            self._stage = Stage.ONCE
+    async def _start_edits(self, plan: Plan) -> None:
+        """Nothing is shown yet: post the first words and edit them, or wait to post once."""
+        if plan.delivery is Delivery.ONCE:
+            self._delivery = Delivery.ONCE
             return
         draft = self._progress.draft
         assert draft is not None
         self._ts = await self._writer.post(self._target, messages.draft(draft.markdown))
         await self._posted(self._ts)
-        self._progress.shown = draft
-        self._stage, self._edits_reserved = Stage.EDITS, True
+        # The post carries the first words: what the plan reserved beyond the final edit
+        # (nothing, for plan_shown) is what the drafts may spend.
+        self._progress.shown, self._progress.reserved_edits = draft, plan.reserved_edits
+        self._delivery, self._edit_drafts = Delivery.EDITS, True
 
     async def _write_edits(self) -> None:
-        if self._stage is Stage.EDITS and self._edits_reserved and self._ts is not None:
+        if self._delivery is Delivery.EDITS and self._edit_drafts and self._ts is not None:
             self._progress.changed.set()  # show the latest draft now
             await self._writer.edit_drafts(self._target, self._ts, self._progress)
         else:
@@ -204,16 +198,15 @@ class NativeReply:
             return
         if stream is None:
             await self._start(view.text)
-        elif await self._writer.budget.try_append(self._target.workspace):
+        elif await self._planner.try_append(self._workspace, intermediate=True):
             await self._append(stream, view.text)
         else:
             return  # no append budget now: a later draft (or the stop) carries the text
         self._considered = draft
 
     async def _start(self, text: str) -> None:
-        client = self._writer.client
         try:
-            stream = await NativeStream.start(client, self._target, text)
+            stream = await NativeStream.start(self._client, self._target, text)
         except SlackApiError as exc:
             error = error_of(exc)
             if error in UNREACHABLE_CHANNEL:
@@ -221,8 +214,7 @@ class NativeReply:
                 raise SlackDeliveryError("chat.startStream", error, channel=channel) from exc
             self._support.refused(error)
             logger.info("native stream refused (%s); streaming by edits", error)
-            plan = await self._writer.budget.plan(self._workspace)
-            return await self._start_edits(plan.delivery)
+            return await self._start_edits(await self._planner.plan_shown(self._workspace))
         self._stream, self._ts, self._sent = stream, stream.ts, text
         await self._posted(stream.ts)
 
@@ -240,7 +232,7 @@ class NativeReply:
     async def _refused(self, refusal: Refusal, error: str) -> None:
         if refusal is Refusal.USER:
             logger.info("the asker stopped the stream; closing the answer")
-            self._stream, self._stage = None, Stage.STOPPED
+            self._stream, self._stopped = None, True
         elif refusal is Refusal.GONE:
             self._stream = None
             await self._hand_off(f"the stream ended ({error})")
@@ -253,11 +245,13 @@ class NativeReply:
         logger.info("native stream handed over to edits: %s", reason)
         stream, self._stream = self._stream, None
         if stream is not None and await stream.stop_quietly() is Refusal.USER:
-            self._stage = Stage.STOPPED
+            self._stopped = True
             return
-        self._stage = Stage.EDITS
+        self._delivery = Delivery.EDITS
         self._progress.shown = None  # the message shows streamed text, not a draft
-        self._edits_reserved = (await self._writer.budget.plan(self._workspace)).streamed
+        # The message already shows text: its final edit is reserved, drafts share the rest.
+        plan = await self._planner.plan_shown(self._workspace)
+        self._progress.reserved_edits, self._edit_drafts = plan.reserved_edits, plan.streamed
 
     @property
     def _workspace(self) -> str:
@@ -269,10 +263,12 @@ class NativeReply:
         writer, target = self._writer, self._target
         if self._stream is not None:
             await self._stop_with(final)
-        elif self._stage is Stage.EDITS and self._ts is not None:
+        elif self._delivery is Delivery.EDITS and self._ts is not None:
             await writer.edit_or_repost(target, self._ts, messages.answer_messages(final))
         else:
-            await writer.post_all(target, messages.answer_messages(final))
+            first, *rest = messages.answer_messages(final)
+            await self._posted(await writer.post(target, first))
+            await writer.post_all(target, rest)
 
     async def _stop_with(self, final: Answer) -> None:
         """Stop the stream with the rest of the first message and its blocks."""
@@ -296,13 +292,13 @@ class NativeReply:
         if await stream.stop_quietly() is Refusal.USER:
             return
         # Counted in the edit window, but sent either way: a final write must land.
-        await self._writer.budget.try_edit(self._workspace)
+        await self._planner.try_edit(self._workspace)
         await self._writer.edit_or_repost(self._target, stream.ts, messages.answer_messages(final))
 
     async def _interrupted(self, *, restarting: bool) -> None:
         """Keep what the asker read, and say the answer stopped there."""
         writer, target, stream = self._writer, self._target, self._stream
-        if self._stage is Stage.STOPPED:
+        if self._stopped:
             return
         if stream is not None:
             try:

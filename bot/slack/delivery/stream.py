@@ -1,7 +1,7 @@
 """One native Slack stream: `chat.startStream`, `chat.appendStream`, `chat.stopStream`.
 
 The three calls (slack-api.md section 6; Tier 2, 4 and 2 per workspace, budgeted in
-``bot.slack.delivery.budget``) and what their errors mean for the reply, as ``Refusal`` kinds:
+``bot.slack.delivery.planner``) and what their errors mean for the reply, as ``Refusal`` kinds:
 
 - ``USER``: the asker pressed Stop (`stopped_by_user`): stop quietly, stop the answer too;
 - ``GONE``: the stream ended (`message_not_in_streaming_state`: expired after about five

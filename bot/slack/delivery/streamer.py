@@ -1,15 +1,19 @@
-"""Streams an answer into Slack, choosing per reply how (STREAM_MODE=auto|native|edit).
+"""Streams an answer into Slack, as the planner plans each reply (STREAM_MODE picks the order).
+
+The Ask starts at once: the answer's updates are read from the first moment, while the
+reply is planned and its first message posted. Then, per ``Planner.plan_reply``:
 
 - *native* (``bot.slack.delivery.native``): ``chat.startStream`` → ``chat.appendStream``* →
   ``chat.stopStream``, for replies in a thread to a known asker (Slack requires a thread
-  and the recipient), unless Slack said this app or token cannot stream natively. In
-  auto mode only in DM threads; STREAM_MODE=native uses it for every thread;
-- *edits*: a placeholder, paced ``chat.update`` edits (at most one per ``edit_interval``
-  per reply, fewer when the workspace budget is low, never overlapping, never out of
-  order) and a final edit that always lands, or the final answer is posted anew and the
-  placeholder removed. Used for channels and top-level DMs in auto mode, Refresh (which edits the
-  answer in place), STREAM_MODE=edit, and whenever a native stream cannot go on;
-- *once*: under load, one post of the complete answer (see ``bot.slack.delivery.budget``).
+  and the recipient), unless Slack said this app or token cannot stream natively. Auto
+  mode prefers it in DM threads, and uses it for channel threads when edits run short;
+  STREAM_MODE=native prefers it in every thread;
+- *edits*: a placeholder at once (or, under load, the first words as soon as GitBook
+  sends them, within the ack second), paced ``chat.update`` edits (at most one per
+  ``edit_interval`` per reply, less often as replies pile up, never overlapping, never
+  out of order) and a final edit that always lands, or the final answer is posted anew
+  and the placeholder removed. Refresh edits the answer in place;
+- *once*: under load, one post of the complete answer.
 
 The streamer knows Slack and our answer updates, nothing of GitBook.
 """
@@ -25,14 +29,17 @@ from bot import notices
 from bot.models import Answer, AnswerUpdate
 from bot.slack import blocks as messages
 from bot.slack.blocks import SlackMessage
-from bot.slack.delivery.budget import EditBudget
+from bot.slack.delivery.modes import StreamMode
 from bot.slack.delivery.native import NativeReply, NativeSupport, OnPosted
+from bot.slack.delivery.planner import Delivery, Plan, Planner
 from bot.slack.delivery.stream import STREAM_LIFETIME_SECONDS
 from bot.slack.delivery.writer import Progress, ReplyTarget, SlackWriter, read_final
 
 __all__ = ["ReplyTarget", "Streamer"]
 
-STREAM_MODES = ("auto", "native", "edit")
+# How long a first post may wait for the answer's first words: Slack's users should see
+# something within a second of asking (CONTRACT "What a user sees"), round trip included.
+FIRST_WORDS_WAIT_SECONDS = 0.7
 
 
 class Streamer:
@@ -41,19 +48,21 @@ class Streamer:
     def __init__(
         self,
         client: AsyncWebClient,
-        budget: EditBudget,
+        planner: Planner,
         *,
         edit_interval: float = 1.0,
         mode: str = "auto",
         native: NativeSupport | None = None,
         stream_lifetime: float = STREAM_LIFETIME_SECONDS,
+        first_words_wait: float = FIRST_WORDS_WAIT_SECONDS,
     ) -> None:
-        if mode not in STREAM_MODES:
-            raise ValueError(f"stream mode must be one of {STREAM_MODES}, got {mode!r}")
-        self._writer = SlackWriter(client, budget, edit_interval=edit_interval)
-        self._mode = mode
+        self._mode = StreamMode(mode)  # ValueError for anything but the modes listed there
+        self._client = client
+        self._planner = planner
+        self._writer = SlackWriter(client, planner, edit_interval=edit_interval)
         self._native = native or NativeSupport()
         self._lifetime = stream_lifetime
+        self._first_words_wait = first_words_wait
 
     async def post(self, target: ReplyTarget, message: SlackMessage) -> str:
         """Post a new message in the target's thread; return its ts."""
@@ -75,47 +84,92 @@ class Streamer:
 
         on_posted is told the reply's ts once its first message exists (the reply journal).
         """
-        posted = on_posted or _nobody
-        thread = self._native_thread(target, existing_ts)
-        if thread is not None:
-            native_target = target.in_thread(thread)
-            reply = NativeReply(
-                self._writer, self._native, native_target, lifetime=self._lifetime, on_posted=posted
-            )
-            return await reply.run(updates)
-        return await self._stream_edits(target, updates, existing_ts, posted)
+        progress = Progress()
+        # The Ask starts now, while the reply is planned and posted.
+        reading = asyncio.create_task(read_final(updates, progress), name="delivery.read")
+        try:
+            return await self._deliver(target, progress, reading, existing_ts, on_posted or _nobody)
+        finally:
+            if not reading.done():
+                reading.cancel()
+            await asyncio.wait({reading})
 
-    def _native_thread(self, target: ReplyTarget, existing_ts: str | None) -> str | None:
-        """The thread a native stream would answer in, or None to use edits."""
-        if self._mode == "edit" or existing_ts is not None or not self._native.available:
-            return None  # an existing message can only be edited
+    async def _deliver(
+        self,
+        target: ReplyTarget,
+        progress: Progress,
+        reading: asyncio.Task[Answer],
+        existing_ts: str | None,
+        posted: OnPosted,
+    ) -> Answer | None:
+        if existing_ts is not None:  # an existing message can only be edited
+            # Its final edit goes out whatever the window says; reserve it where it fits.
+            await self._planner.plan_shown(target.workspace)
+            return await self._stream_edits(
+                target, progress, reading, posted, existing_ts=existing_ts
+            )
+        thread = self._native_thread(target)
+        plan = await self._planner.plan_reply(
+            target.workspace, native=thread is not None, prefer_native=self._prefers(target)
+        )
+        if plan.delivery is Delivery.NATIVE:
+            reply = NativeReply(
+                self._writer,
+                self._client,
+                self._planner,
+                self._native,
+                target.in_thread(thread),
+                progress,
+                lifetime=self._lifetime,
+                on_posted=posted,
+            )
+            return await reply.run(reading)
+        if plan.delivery is Delivery.ONCE:
+            return await self._deliver_once(target, reading, posted)
+        return await self._stream_edits(target, progress, reading, posted, plan=plan)
+
+    def _native_thread(self, target: ReplyTarget) -> str | None:
+        """The thread a native stream would answer in, or None if it cannot stream natively."""
+        if self._mode is StreamMode.EDIT or not self._native.available:
+            return None
         if not (target.user and target.workspace):
             return None  # a native stream needs its recipient
-        if self._mode == "native":
+        if self._mode is StreamMode.NATIVE:
             return target.thread_ts or target.question_ts
-        # auto: natively only in DM threads, where the thread status shows at once; channel
-        # threads keep the placeholder people see at once (a native stream cannot show one
-        # without leaving it in the answer).
-        return target.thread_ts if target.channel.startswith("D") else None
+        return target.thread_ts  # auto: only where the reply is in a thread anyway
+
+    def _prefers(self, target: ReplyTarget) -> bool:
+        """Whether native comes first: DM threads in auto (the thread status shows at once),
+        every thread in native mode. Channel threads in auto keep the placeholder people see
+        at once while edits last (a native stream cannot show one)."""
+        return self._mode is StreamMode.NATIVE or target.channel.startswith("D")
 
     async def _stream_edits(
         self,
         target: ReplyTarget,
-        updates: AsyncIterator[AnswerUpdate],
-        existing_ts: str | None,
+        progress: Progress,
+        reading: asyncio.Task[Answer],
         posted: OnPosted,
+        *,
+        plan: Plan | None = None,
+        existing_ts: str | None = None,
     ) -> Answer:
         writer = self._writer
-        plan = await writer.budget.plan(target.workspace) if existing_ts is None else None
-        if plan is not None and not plan.streamed:
-            return await self._deliver_once(target, updates, posted)
-        ts = existing_ts or await writer.post(target, messages.placeholder())
+        first_words = plan is not None and plan.first_words
+        status_shown = first_words and await self._first_words(target, progress)
+        first = progress.draft if first_words else None
+        ts = existing_ts or await writer.post(
+            target, messages.draft(first.markdown) if first else messages.placeholder()
+        )
         await posted(ts)
-        await writer.set_status(target, notices.STATUS)
-        progress = Progress(reserved_edits=plan.reserved_edits if plan else 0)
+        if status_shown and not target.channel.startswith("D"):  # DM threads keep theirs
+            await writer.set_status(target, "", channel_threads=True)
+        progress.shown, progress.reserved_edits = first, plan.reserved_edits if plan else 0
+        if not status_shown:
+            await writer.set_status(target, notices.STATUS)
         editor = asyncio.create_task(writer.edit_drafts(target, ts, progress))
         try:
-            final = await read_final(updates, progress)
+            final = await reading
         except BaseException as exc:
             await _stop(editor, progress)
             # Keep what the asker already read; say the answer stopped there.
@@ -129,14 +183,29 @@ class Streamer:
         await writer.edit_or_repost(target, ts, messages.answer_messages(final))
         return final
 
+    async def _first_words(self, target: ReplyTarget, progress: Progress) -> bool:
+        """Wait until the answer has words (or is done); past the ack second, in a thread,
+        the thread status says the bot is on it meanwhile (else a placeholder will). Say
+        whether the status was shown."""
+        try:
+            async with asyncio.timeout(self._first_words_wait):
+                await progress.first_words.wait()
+        except TimeoutError:
+            if not target.thread_ts:
+                return False
+            await self._writer.set_status(target, notices.STATUS, channel_threads=True)
+            await progress.first_words.wait()
+            return True
+        return False
+
     async def _deliver_once(
-        self, target: ReplyTarget, updates: AsyncIterator[AnswerUpdate], posted: OnPosted
+        self, target: ReplyTarget, reading: asyncio.Task[Answer], posted: OnPosted
     ) -> Answer:
         # Under load: no placeholder and no edits, one post of the complete answer.
         writer = self._writer
         await writer.set_status(target, notices.STATUS)
         try:
-            final = await read_final(updates, Progress())
+            final = await reading
         except BaseException as exc:
             restarting = isinstance(exc, asyncio.CancelledError)
             await writer.post(target, messages.interrupted(None, restarting=restarting))

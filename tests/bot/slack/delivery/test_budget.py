@@ -1,4 +1,4 @@
-"""EditBudget on a fake clock: the per-workspace `chat.update` window, and learning from 429s."""
+"""Planner on a fake clock: the per-workspace `chat.update` window, and learning from 429s."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.delivery.budget import WINDOW_SECONDS, EditBudget, retry_handlers
+from bot.slack.delivery.planner import WINDOW_SECONDS, Planner, retry_handlers
 from bot.store import MemoryStore, Store
 from tests.fakes.slack_api import FakeSlack
 from tests.support import FakeClock
@@ -15,7 +15,7 @@ from tests.support import FakeClock
 
 @pytest.mark.parametrize("per_minute", [pytest.param(n, id=f"{n}-a-minute") for n in (1, 3, 45)])
 async def test_spends_up_to_per_minute_then_refuses(store: Store, per_minute: int) -> None:
-    budget = EditBudget(store, per_minute=per_minute, clock=FakeClock(5_000.0))
+    budget = Planner(store, per_minute=per_minute, clock=FakeClock(5_000.0))
     spent = [await budget.try_edit("T1") for _ in range(per_minute + 2)]
     assert spent == [True] * per_minute + [False, False]
 
@@ -33,7 +33,7 @@ async def test_an_edit_frees_its_slot_60_seconds_later(
     store: Store, later: float, freed: bool
 ) -> None:
     clock = FakeClock(5_000.0)
-    budget = EditBudget(store, per_minute=1, clock=clock)
+    budget = Planner(store, per_minute=1, clock=clock)
     assert await budget.try_edit("T1")
     clock.now += later
     assert await budget.try_edit("T1") is freed
@@ -41,7 +41,7 @@ async def test_an_edit_frees_its_slot_60_seconds_later(
 
 async def test_a_refused_edit_takes_no_slot(store: Store) -> None:
     clock = FakeClock(5_000.0)
-    budget = EditBudget(store, per_minute=1, clock=clock)
+    budget = Planner(store, per_minute=1, clock=clock)
     assert await budget.try_edit("T1")
     for _ in range(5):
         clock.now += 10
@@ -51,7 +51,7 @@ async def test_a_refused_edit_takes_no_slot(store: Store) -> None:
 
 
 async def test_workspaces_are_independent(store: Store) -> None:
-    budget = EditBudget(store, per_minute=2, clock=FakeClock(5_000.0))
+    budget = Planner(store, per_minute=2, clock=FakeClock(5_000.0))
     assert [await budget.try_edit("T1") for _ in range(3)] == [True, True, False]
     assert [await budget.try_edit("T2") for _ in range(3)] == [True, True, False]
     assert (await budget.plan("T3")).streamed
@@ -60,7 +60,7 @@ async def test_workspaces_are_independent(store: Store) -> None:
 
 async def test_reserved_final_edits_count(store: Store) -> None:
     clock = FakeClock(5_000.0)
-    budget = EditBudget(store, per_minute=4, clock=clock)
+    budget = Planner(store, per_minute=4, clock=clock)
     first = await budget.plan("T1")  # reserves the final edit and the first draft edit
     assert first.streamed and first.reserved_edits == 1
     assert (await budget.plan("T1")).streamed
@@ -71,13 +71,13 @@ async def test_reserved_final_edits_count(store: Store) -> None:
 
 async def test_budgets_on_one_store_share_the_window(store: Store) -> None:
     clock = FakeClock(5_000.0)
-    first, second = (EditBudget(store, per_minute=3, clock=clock) for _ in range(2))
+    first, second = (Planner(store, per_minute=3, clock=clock) for _ in range(2))
     spent = [await (first if i % 2 else second).try_edit("T1") for i in range(4)]
     assert spent == [True, True, True, False]
 
 
 async def test_a_slack_429_pauses_edits_for_its_retry_after(fake_slack: FakeSlack) -> None:
-    budget = EditBudget(MemoryStore(), per_minute=45)
+    budget = Planner(MemoryStore(), per_minute=45)
     client = AsyncWebClient(token="xoxb-test", base_url=fake_slack.api_url)
     client.retry_handlers.extend(retry_handlers(budget, max_retry_count=1))
     posted = await client.chat_postMessage(channel="C1", text="placeholder")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack.delivery.budget import Delivery, EditBudget
+from bot.slack.delivery.planner import Delivery, Planner
 from bot.store import Store
 from tests.support import FakeClock
 
 
 async def test_streams_while_the_final_edit_and_one_more_fit(store: Store) -> None:
-    budget = EditBudget(store, per_minute=5, clock=FakeClock(1_000.0))
+    budget = Planner(store, per_minute=5, clock=FakeClock(1_000.0))
     plans = [(await budget.plan("T1")).streamed for _ in range(6)]
     # Each stream reserves two slots, its final edit and its first draft edit: 4 of 5.
     assert plans == [True, True, False, False, False, False]
@@ -19,14 +19,14 @@ async def test_streams_while_the_final_edit_and_one_more_fit(store: Store) -> No
 async def test_intermediate_edits_spend_what_is_left_never_the_reserved_finals(
     store: Store,
 ) -> None:
-    budget = EditBudget(store, per_minute=5, clock=FakeClock(1_000.0))
+    budget = Planner(store, per_minute=5, clock=FakeClock(1_000.0))
     assert (await budget.plan("T1")).streamed  # 2 reserved
     assert [await budget.try_edit("T1") for _ in range(4)] == [True, True, True, False]
     assert not (await budget.plan("T1")).streamed  # a new reply is delivered once
 
 
 async def test_a_pause_after_429_stops_new_streams_and_edits(store: Store) -> None:
-    budget = EditBudget(store, per_minute=50, clock=FakeClock(1_000.0))
+    budget = Planner(store, per_minute=50, clock=FakeClock(1_000.0))
     await budget.pause("chat.update", 30)
     assert await budget.paused("chat.update")
     assert not (await budget.plan("T1")).streamed
@@ -34,9 +34,9 @@ async def test_a_pause_after_429_stops_new_streams_and_edits(store: Store) -> No
     assert not await budget.paused("chat.postMessage")
 
 
-def _native(store: Store, clock: FakeClock, **limits: int) -> EditBudget:
+def _native(store: Store, clock: FakeClock, **limits: int) -> Planner:
     options = {"per_minute": 3, "streams_per_minute": 2, "appends_per_minute": 3} | limits
-    return EditBudget(store, clock=clock, **options)
+    return Planner(store, clock=clock, **options)
 
 
 async def test_native_replies_reserve_start_and_stop_then_fall_back_to_edits_then_once(
@@ -92,7 +92,7 @@ async def test_the_stream_window_slides_and_is_per_workspace(store: Store) -> No
 
 async def test_a_pause_in_another_process_is_seen_within_a_second(store: Store) -> None:
     clock = FakeClock(1_000.0)
-    here, there = (EditBudget(store, clock=clock) for _ in range(2))
+    here, there = (Planner(store, clock=clock) for _ in range(2))
     assert not await here.paused("chat.update")  # read once, remembered for a second
     await there.pause("chat.update", 30)
     assert await there.paused("chat.update")

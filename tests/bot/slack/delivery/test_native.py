@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.models import Answer, AnswerUpdate, Draft, Outcome
-from bot.slack.delivery.budget import EditBudget
+from bot.slack.delivery.planner import Planner
 from bot.slack.delivery.streamer import ReplyTarget, Streamer
 from bot.store import MemoryStore
 from tests.fakes.slack_api import FakeSlack, visible_text
@@ -19,7 +19,7 @@ TARGET = ReplyTarget("D1", "1700000000.000001", "T1", user="U1")  # a DM thread:
 
 def _streamer(slack: FakeSlack, **options: object) -> Streamer:
     client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
-    return Streamer(client, EditBudget(MemoryStore()), edit_interval=0.01, **options)  # type: ignore[arg-type]
+    return Streamer(client, Planner(MemoryStore()), edit_interval=0.01, **options)  # type: ignore[arg-type]
 
 
 async def _updates(more: asyncio.Event) -> AsyncIterator[AnswerUpdate]:
