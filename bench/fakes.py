@@ -119,7 +119,7 @@ async def started_fakes(config: BenchConfig) -> AsyncIterator[Fakes]:
 
 
 def slack_limits(config: BenchConfig) -> dict[str, int]:
-    """Calls per minute per workspace (slack-api.md section 0): Tier 3, Tier 2, Tier 4, Tier 2."""
+    """Calls per minute per workspace (docs/slack.md §3): Tier 3, Tier 2, Tier 4, Tier 2."""
     return {
         "chat.update": config.update_per_minute,
         "chat.startStream": 20,

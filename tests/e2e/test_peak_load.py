@@ -43,7 +43,7 @@ async def test_a_burst_of_50_questions_all_land_complete_within_slacks_limits(
     redis_key_prefix: str,
     stream_mode: str,
 ) -> None:
-    # Slack's per-workspace tiers, and chat.postMessage per channel (slack-api.md section 0).
+    # Slack's per-workspace tiers, and chat.postMessage per channel (docs/slack.md §3).
     for method, per_minute in LIMITS.items():
         fake_slack.set_rate_limit(method, per_minute=per_minute, retry_after=1)
     fake_slack.set_channel_post_limit(burst=5, per_second=1.0)

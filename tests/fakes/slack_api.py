@@ -416,8 +416,8 @@ class FakeSlack:
     ) -> None:
         """Limit `chat.postMessage` per channel: `burst` at once, then `per_second`, then 429.
 
-        Slack: "1 message per second per channel, short bursts allowed" (slack-api.md
-        section 0), modelled as a token bucket.
+        Slack: "1 message per second per channel, short bursts allowed" (docs/slack.md
+        §3), modelled as a token bucket.
         """
         self._post_bucket = (burst, per_second, retry_after)
 

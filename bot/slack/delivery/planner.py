@@ -51,7 +51,7 @@ PAUSE_RECHECK_SECONDS = 1.0
 EDITS_PER_MINUTE = 45  # chat.update, Tier 3 (50+)
 STREAMS_PER_MINUTE = 18  # chat.startStream and chat.stopStream, Tier 2 (20+) each
 APPENDS_PER_MINUTE = 90  # chat.appendStream, Tier 4 (100+)
-# chat.postMessage: "about 1 per second per channel, short bursts" (slack-api.md section 0),
+# chat.postMessage: "about 1 per second per channel, short bursts" (docs/slack.md §3),
 # taken as a bucket of 5 refilled at 1 a second. Posts book one-second slots (SET NX, so
 # processes never double-book): a post may take any free slot among the last BURST - 1, so a
 # channel gets 4 posts at once, then one a second, inside the bucket with a post to spare.

@@ -1,6 +1,6 @@
 """One native Slack stream: `chat.startStream`, `chat.appendStream`, `chat.stopStream`.
 
-The three calls (slack-api.md section 6; Tier 2, 4 and 2 per workspace, budgeted in
+The three calls (docs/slack.md §4 and §3; Tier 2, 4 and 2 per workspace, budgeted in
 ``bot.slack.delivery.planner``) and what their errors mean for the reply, as ``Refusal`` kinds:
 
 - ``USER``: the asker pressed Stop (`stopped_by_user`): stop quietly, stop the answer too;

@@ -9,7 +9,7 @@ the snapshot only: a prefix
 - that leaves nothing open (no fence, code span, emphasis or link cut in half);
 - that displays the same alone as inside the whole snapshot (a growing table would not);
 - whose remainder starts with a non-space character: Slack is reported to drop leading
-  whitespace where two appended chunks join (slack-api.md section 6).
+  whitespace where two appended chunks join (docs/slack.md §4).
 
 What the stream shows is always ``display(prefix)`` of one prefix, so it is defanged as a
 whole. When even a stable prefix no longer extends what was sent, the text was
