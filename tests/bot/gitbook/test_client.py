@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -233,8 +234,9 @@ async def test_site_spaces_follow_pagination(
     ]
 
 
-async def test_a_look_up_answering_html_raises_a_gitbook_error_not_a_decode_error() -> None:
-    # A proxy's error page with status 200: callers drop the source, they must not crash.
+@asynccontextmanager
+async def _client_answering_html() -> AsyncIterator[GitBookClient]:
+    """A client whose every request gets a proxy's HTML error page with status 200."""
     settings = GitBookSettings(
         api_token="gb-token",  # type: ignore[arg-type]
         organization_id="org_1",
@@ -243,8 +245,14 @@ async def test_a_look_up_answering_html_raises_a_gitbook_error_not_a_decode_erro
     )
     transport = httpx.MockTransport(lambda request: httpx.Response(200, text="<html>oops</html>"))
     async with httpx.AsyncClient(transport=transport, base_url=settings.api_url + "/") as http:
+        yield GitBookClient(http, settings)
+
+
+async def test_a_look_up_answering_html_raises_a_gitbook_error_not_a_decode_error() -> None:
+    # A proxy's error page with status 200: callers drop the source, they must not crash.
+    async with _client_answering_html() as client:
         with pytest.raises(AskFormatError, match="did not answer JSON"):
-            await GitBookClient(http, settings).current_page("spc_1", "pg_1")
+            await client.current_page("spc_1", "pg_1")
 
 
 # --- issue 14: events by any name, a BOM, keep-alives, the deadline -----------------------------
@@ -323,16 +331,9 @@ async def test_an_answer_still_growing_at_its_deadline_ends_there(
 
 
 async def test_a_response_that_is_not_an_event_stream_is_a_format_error() -> None:
-    settings = GitBookSettings(
-        api_token="gb-token",  # type: ignore[arg-type]
-        organization_id="org_1",
-        site_id="site_1",
-        api_url="http://gitbook.invalid/v1",
-    )
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, text="<html>oops</html>"))
-    async with httpx.AsyncClient(transport=transport, base_url=settings.api_url + "/") as http:
+    async with _client_answering_html() as client:
         with pytest.raises(AskFormatError, match="not an event stream"):
-            await _collect(GitBookClient(http, settings))
+            await _collect(client)
 
 
 # --- comments (postCommentInSpace) ---------------------------------------------------------------
