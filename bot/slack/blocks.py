@@ -3,6 +3,9 @@
 Answers go in `markdown` blocks (standard Markdown, rendered by Slack); sources and
 labels are mrkdwn, escaped. Limits: markdown blocks share 12,000 characters per message,
 a section holds 3,000, a button label 75 and its value 2,000.
+
+Over the ~250-line guide: every reply shape (placeholder, draft, the final answer split in at
+most five messages, the native stream's end) is built from the same pieces, kept together.
 """
 
 from __future__ import annotations

@@ -2,14 +2,16 @@
 
 Handlers turn Slack payloads into a ``Question`` and a place to answer, then call
 these; this is where the answer service's stream meets the streamer.
+
+A little over the ~250-line guide: every way of answering (thread, private, auto-answer, a
+resumed reply) shares one refusal, scope, journal and metrics path, kept together here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import replace
 from typing import Any
@@ -22,14 +24,16 @@ from bot.answers.service import AnswerService, checked_question
 from bot.errors import BotError, QuestionError, ReplyClosed, SlackDeliveryError
 from bot.insights.gaps import DocGaps, GapKind
 from bot.metrics import Metrics
-from bot.models import Answer, AnswerUpdate, Draft, Outcome, Question
+from bot.models import Answer, AnswerUpdate, Outcome, Question
 from bot.slack import blocks as messages
 from bot.slack.blocks import SlackMessage
 from bot.slack.delivery.streamer import ReplyTarget, Streamer
 from bot.slack.delivery.writer import UNREACHABLE_CHANNEL
 from bot.slack.guards import UserRateLimit
+from bot.slack.private import PrivateReply, final_or_closed, final_silently, send_private
 from bot.slack.recovery import Entry, Journal, NoJournal, PendingReply
 from bot.slack.scopes import ChannelScopes
+from bot.slack.tracking import Counted, Tracked
 from bot.tasks import finish_or_cancel
 
 logger = logging.getLogger(__name__)
@@ -125,7 +129,7 @@ class Replies:
         with self.accepted():
             try:
                 if reply.response_url is not None:
-                    send = _Private(AsyncRespond(response_url=reply.response_url), None)
+                    send = PrivateReply(AsyncRespond(response_url=reply.response_url), None)
                     await self._private(reply.question, send, replace=reply.replace_original)
                 elif reply.target is not None:
                     await self._stream(reply.question, reply.target, reply.ts, entry)
@@ -152,7 +156,7 @@ class Replies:
         """
         with self.accepted():
             question = await self._scoped(question, channel)
-            send = _Private(respond, thread_ts)
+            send = PrivateReply(respond, thread_ts)
             refusal = await self._refusal(question)
             if refusal is not None:
                 self._count_refusal(question)
@@ -167,11 +171,16 @@ class Replies:
                 await entry.done()
 
     async def _private(
-        self, question: Question, send: _Private, *, replace: bool, share_thread: str | None = None
+        self,
+        question: Question,
+        send: PrivateReply,
+        *,
+        replace: bool,
+        share_thread: str | None = None,
     ) -> None:
         with self._counted(question) as flight:
             async with aclosing(self._updates(question)) as updates:
-                final = await _final_or_closed(flight.timed(updates), send, replace=replace)
+                final = await final_or_closed(flight.timed(updates), send, replace=replace)
             flight.ended(final)
         replies = messages.answer_messages(final, private=True, share_thread=share_thread)
         for index, message in enumerate(replies):
@@ -196,7 +205,7 @@ class Replies:
             return None
         with self._counted(question) as flight:
             async with aclosing(self._updates(question)) as updates:
-                final = await _final_silently(flight.timed(updates))
+                final = await final_silently(flight.timed(updates))
             flight.ended(final)
         if final.outcome is not Outcome.ANSWERED:
             if final.outcome is Outcome.FAILED and self._gaps is not None:
@@ -221,10 +230,10 @@ class Replies:
         """
         archived = await self._archive.load(target.workspace, answer_id)
         if archived is None:
-            await _send(respond, messages.notice(notices.SHARE_EXPIRED))
+            await send_private(respond, messages.notice(notices.SHARE_EXPIRED))
             return
         if archived.asker.user != user:
-            await _send(respond, messages.notice(notices.NOT_YOURS))
+            await send_private(respond, messages.notice(notices.NOT_YOURS))
             return
         public = replace(archived.answer, cached_at=None)
         try:
@@ -232,7 +241,7 @@ class Replies:
                 await self._streamer.post(target, message)
         except SlackDeliveryError as exc:
             logger.warning("share refused in %s: %s", target.channel, exc.error)
-            await _send(respond, messages.notice(notices.CANNOT_POST))
+            await send_private(respond, messages.notice(notices.CANNOT_POST))
             return
         await respond(delete_original=True)
 
@@ -241,13 +250,13 @@ class Replies:
         archived = await self._archive.load(workspace, answer_id)
         return archived.answer.question if archived else None
 
-    def accepted(self) -> _Tracked:
+    def accepted(self) -> Tracked:
         """Count the current task as a question in flight while the block runs (shutdown
         waits for it, then closes it): from the ack on, before de-duplication too."""
-        return _Tracked(self._in_flight)
+        return Tracked(self._in_flight)
 
-    def _counted(self, question: Question) -> _Counted:
-        return _Counted(self._metrics, question.surface)
+    def _counted(self, question: Question) -> Counted:
+        return Counted(self._metrics, question.surface)
 
     def _count_refusal(self, question: Question) -> None:
         self._metrics.questions.labels(surface=question.surface, outcome="refused").inc()
@@ -257,78 +266,6 @@ class Replies:
         await finish_or_cancel(self._in_flight, grace_seconds)
 
 
-class _Tracked:
-    """Registers the current task as an answer in flight for as long as the block runs."""
-
-    def __init__(self, registry: set[asyncio.Task[Any]]) -> None:
-        self._registry = registry
-        self._task = asyncio.current_task()
-        self._added = False  # nested blocks: the outermost one unregisters
-
-    def __enter__(self) -> None:
-        if self._task is not None and self._task not in self._registry:
-            self._registry.add(self._task)
-            self._added = True
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._task is not None and self._added:
-            self._registry.discard(self._task)
-
-
-class _Counted:
-    """One answer being written, in the metrics: in flight, how it ended, its first text."""
-
-    def __init__(self, metrics: Metrics, surface: str) -> None:
-        self._metrics = metrics
-        self._surface = surface
-        self._started = time.monotonic()
-        self._outcome = "error"  # until the reply says how it ended
-
-    def __enter__(self) -> _Counted:
-        self._metrics.answers_in_flight.inc()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
-        self._metrics.answers_in_flight.dec()
-        if exc_type is not None and issubclass(exc_type, asyncio.CancelledError):
-            self._outcome = "interrupted"
-        self._metrics.questions.labels(surface=self._surface, outcome=self._outcome).inc()
-
-    def ended(self, final: Answer | None) -> None:
-        """The reply is complete (None: the asker stopped it)."""
-        self._outcome = final.outcome.value if final is not None else "stopped"
-
-    async def timed(
-        self, updates: AsyncIterator[AnswerUpdate]
-    ) -> AsyncGenerator[AnswerUpdate, None]:
-        """Pass updates on, timing the first one: the first text Slack is given."""
-        first = True
-        async for update in updates:
-            if first:
-                self._metrics.answer_first_text.observe(time.monotonic() - self._started)
-                first = False
-            yield update
-
-
-class _Private:
-    """Sends private messages through a response_url, in a thread when one is given."""
-
-    def __init__(self, respond: AsyncRespond, thread_ts: str | None) -> None:
-        self._respond = respond
-        self._thread_ts = thread_ts
-
-    async def __call__(self, message: SlackMessage, *, replace: bool = False) -> None:
-        await _send(self._respond, message, replace=replace, thread_ts=self._thread_ts)
-
-
-async def _final_silently(updates: AsyncIterator[AnswerUpdate]) -> Answer:
-    """The final answer, drafts skipped (nothing is shown until there is an answer)."""
-    async for update in updates:
-        if isinstance(update, Answer):
-            return update
-    raise RuntimeError("the answer stream ended without a final answer")
-
-
 async def _offering_people(
     updates: AsyncGenerator[AnswerUpdate, None],
 ) -> AsyncGenerator[AnswerUpdate, None]:
@@ -336,45 +273,3 @@ async def _offering_people(
     async with aclosing(updates) as inner:
         async for update in inner:
             yield replace(update, offer_people=True) if isinstance(update, Answer) else update
-
-
-async def _final_or_closed(
-    updates: AsyncIterator[AnswerUpdate], send: _Private, *, replace: bool
-) -> Answer:
-    """The final answer; cut short (shutdown, a failure), the asker gets what was written.
-
-    A private answer is one message sent at the end, so without this the last thing the
-    asker saw would stay "Searching the docs…".
-    """
-    latest: Draft | None = None
-    try:
-        async for update in updates:
-            if isinstance(update, Answer):
-                return update
-            latest = update
-        raise RuntimeError("the answer stream ended without a final answer")
-    except BaseException as exc:
-        shown = latest.markdown if latest else None
-        restarting = isinstance(exc, asyncio.CancelledError)
-        await send(messages.interrupted(shown, restarting=restarting), replace=replace)
-        if isinstance(exc, Exception):
-            raise ReplyClosed("private answer closed after a failure") from exc
-        raise
-
-
-async def _send(
-    respond: AsyncRespond,
-    message: SlackMessage,
-    *,
-    replace: bool = False,
-    thread_ts: str | None = None,
-) -> None:
-    response = await respond(
-        **message.as_kwargs(),
-        response_type="ephemeral",
-        replace_original=replace,
-        thread_ts=thread_ts,
-    )
-    status = getattr(response, "status_code", 200)
-    if status >= 300:
-        raise SlackDeliveryError("response_url", f"HTTP {status}")

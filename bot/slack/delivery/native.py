@@ -15,6 +15,9 @@ At the end an open stream is stopped with the rest of the answer's first message
 sources and buttons as blocks; longer answers continue in thread replies. If the answer
 no longer extends what was streamed (GitBook rewrote it, or links were resolved late) the
 stream is stopped as it is and the message corrected with `chat.update`.
+
+Over the ~250-line guide: the stream, its fall-backs and its ending are one state machine
+(Delivery.NATIVE → EDITS or ONCE), read best in one place.
 """
 
 from __future__ import annotations

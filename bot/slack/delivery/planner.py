@@ -21,6 +21,9 @@ keeps room for the finals of replies still to come), each reply at a fair share 
 A 429 pauses that method for its Retry-After (learned by the Slack client's retry
 handler), and nothing new is planned on a paused method. A post that finds its channel's
 slots taken waits in line for the next (first come, first posted) instead of being dropped.
+
+Over the ~250-line guide: every Slack budget and the plan that draws on all of them are one
+piece of arithmetic (the windows' shares depend on one another), so they stay together.
 """
 
 from __future__ import annotations
