@@ -13,7 +13,6 @@ import re
 from functools import partial
 from typing import Any
 
-from bot.slack.scope_command import ScopeCommand
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import notices
@@ -22,6 +21,7 @@ from bot.errors import SlackDeliveryError
 from bot.slack import blocks
 from bot.slack.blocks import SlackMessage
 from bot.slack.scope_blocks import SCOPE_PICK_ACTION, space_title
+from bot.slack.scope_command import ScopeCommand
 
 SUBCOMMAND = re.compile(r"^\s*scope(?:\s+(?P<spaces>.*))?$", re.IGNORECASE | re.DOTALL)
 
