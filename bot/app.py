@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
@@ -40,12 +41,28 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
         signing_secret=str(settings.slack_signing_secret or ""),
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,
-        logger=logging.getLogger("slack_bolt"),
+        logger=_bolt_logger(),
     )
     app.middleware(_tag_request)
     register_all(app, deps)
     app.error(partial(on_listener_error, deps.slack))
     return app
+
+
+class _NotOurToken(logging.Filter):
+    """Drops Bolt's "`token` will be unused" warning: Bolt reads SLACK_BOT_TOKEN from the
+    environment by itself, then warns that our (deliberately tokenless) client wins, which is
+    the intent (see create_app), not a misconfiguration."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _bolt_logger() -> logging.Logger:
+    bolt_logger = logging.getLogger("slack_bolt")
+    if not any(isinstance(f, _NotOurToken) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_NotOurToken())
+    return bolt_logger
 
 
 def _tokenless(client: AsyncWebClient) -> AsyncWebClient:
