@@ -61,6 +61,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
     command = deps.settings.slash_command
     listener = partial(on_home_opened, deps.access, deps.insights, deps.slack, command)
     app.event(EVENT, matchers=[is_home_tab])(listener)
-    messages_tab = partial(assistant.on_messages_tab, deps.prompts, deps.store)
+    messages_tab = partial(assistant.on_messages_tab, deps.prompts, deps.store, deps.slack)
     app.event(EVENT, matchers=[is_messages_tab])(messages_tab)
     app.event(EVENT)(ignore)  # any other tab: nothing to show

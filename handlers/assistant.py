@@ -87,9 +87,9 @@ async def suggest_prompts(
 async def on_messages_tab(
     prompts: SuggestedPrompts,
     store: Store,
+    client: AsyncWebClient,
     event: dict[str, Any],
     context: AsyncBoltContext,
-    client: AsyncWebClient,
 ) -> None:
     """The Messages tab opened: the user's prompts, at most once per user and hour."""
     user, channel = str(event.get("user") or ""), str(event.get("channel") or "")
@@ -103,9 +103,9 @@ async def on_messages_tab(
 async def on_thread_started(
     prompts: SuggestedPrompts,
     store: Store,
+    client: AsyncWebClient,
     event: dict[str, Any],
     context: AsyncBoltContext,
-    client: AsyncWebClient,
 ) -> None:
     """A legacy assistant thread started: remember it and show its prompts."""
     thread = event.get("assistant_thread") or {}
@@ -130,10 +130,10 @@ async def on_thread_message(
     replies: Replies,
     dedupe: Deduplicator,
     store: Store,
+    client: AsyncWebClient,
     event: dict[str, Any],
     body: dict[str, Any],
     context: AsyncBoltContext,
-    client: AsyncWebClient,
 ) -> None:
     """Name a new assistant thread after its first question, then answer in the thread."""
     await _name_thread(store, client, event, workspace_of(event, context), context.bot_user_id)
@@ -166,7 +166,7 @@ def _thread_key(team: str, channel: str, thread_ts: str) -> str:
 
 def register(app: AsyncApp, deps: Deps) -> None:
     """Legacy assistant threads: prompts at start, a title, answers (before DMs)."""
-    app.event(THREAD_STARTED)(partial(on_thread_started, deps.prompts, deps.store))
+    app.event(THREAD_STARTED)(partial(on_thread_started, deps.prompts, deps.store, deps.slack))
     app.event(MESSAGE_EVENT, matchers=[is_dm_thread_message_from_person])(
-        partial(on_thread_message, deps.replies, deps.dedupe, deps.store)
+        partial(on_thread_message, deps.replies, deps.dedupe, deps.store, deps.slack)
     )
