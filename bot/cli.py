@@ -15,6 +15,7 @@ from bot.answers.service import checked_question
 from bot.errors import ConfigError, GitBookError, QuestionError
 from bot.gitbook.client import GitBookClient, make_http_client
 from bot.gitbook.directory import SiteDirectory
+from bot.logs import LOG_FORMATS, configure_logging
 from bot.models import AnswerSnapshot
 from bot.settings import GitBookSettings
 
@@ -45,8 +46,11 @@ def run(argv: Sequence[str], environ: Mapping[str, str], out: TextIO = sys.stdou
     except QuestionError as exc:
         return _fail(notices.for_error(exc), EXIT_USAGE)
     level = environ.get("LOG_LEVEL", "WARNING").upper()
-    known = level in logging.getLevelNamesMapping()
-    logging.basicConfig(level=level if known else "WARNING", stream=sys.stderr)
+    log_format = environ.get("LOG_FORMAT", "text").strip().lower()
+    configure_logging(
+        level if level in logging.getLevelNamesMapping() else "WARNING",
+        log_format=log_format if log_format in LOG_FORMATS else "text",
+    )
     try:
         asyncio.run(_ask(settings, question, out))
     except GitBookError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from dataclasses import dataclass
 
@@ -94,6 +95,19 @@ async def test_answer_streams_once_then_sources_as_urls(fake_gitbook: FakeGitBoo
     assert answer_at < run.stdout.index("https://docs.example.com/security/api-keys")
     assert answer_at < run.stdout.index("https://example.com/changelog")
     assert [r.question for r in fake_gitbook.ask_requests] == ["How do I rotate an API key?"]
+
+
+async def test_log_level_and_format_apply_to_the_cli(fake_gitbook: FakeGitBook) -> None:
+    _site(fake_gitbook)
+    fake_gitbook.script_ask([Snapshot(FINAL, sources=[page_source()]), DoneEvent()])
+    env = gitbook_env(fake_gitbook, LOG_LEVEL="DEBUG", LOG_FORMAT="json")
+    run = await run_cli(env, "ask", "How do I rotate an API key?")
+    assert run.code == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert lines, "DEBUG asked for log lines"
+    records = [json.loads(line) for line in lines]  # every line one JSON object
+    assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    assert FINAL in run.stdout
 
 
 async def test_answer_is_printed_as_it_arrives(fake_gitbook: FakeGitBook) -> None:
