@@ -44,6 +44,14 @@ def search_yourself(url: str) -> str:
     return f" You can [search the docs]({url}) yourself."
 
 
+JUST_NOW = "just now"
+
+
+def ago(count: int, unit: str) -> str:
+    """How old something is: `5 minutes ago` (unit: minute, hour, day)."""
+    return f"{count} {unit}{'s' if count != 1 else ''} ago"
+
+
 def cached_label(age: str) -> str:
     """Under a cached answer."""
     return f"🕘 Cached answer from {age}"
@@ -148,6 +156,49 @@ NO_QUESTION_TEXTS = "_No question texts recorded._"
 GAPS_HEADING = "*No answer or 👎*"
 NO_GAPS = "_None in this range._"
 DIGEST_FAILED = "The weekly docs digest could not be built. "
+
+
+OPEN_LINK = "open"  # the link to an escalation still open
+
+
+def questions_per(unit: str) -> str:
+    """The chart's heading (unit: day or week)."""
+    return f"*Questions per {unit}*"
+
+
+def questions_asked(total: int) -> str:
+    """The report's first figure."""
+    return f"*{total}* question{'s' if total != 1 else ''} asked"
+
+
+def no_trend_yet(now: int) -> str:
+    """The digest's trend when the week before had no question."""
+    return f"The week before: none, so no trend yet ({now} this week)."
+
+
+def trend(arrow: str, percent: int, before: int) -> str:
+    """The digest's trend against the week before."""
+    return f"{arrow} {percent}% vs the week before ({before})"
+
+
+def no_answer_count(count: int) -> str:
+    """How often a question found no answer."""
+    return f"no answer ×{count}"
+
+
+def not_helpful_count(count: int) -> str:
+    """How often an answer got 👎."""
+    return f"👎 ×{count}"
+
+
+def insights_fallback(label: str, total: int) -> str:
+    """The notification text of a report."""
+    return f"Docs questions, {label}: {total} asked"
+
+
+def week_of(day: str) -> str:
+    """A chart row of the 3-month report."""
+    return f"week of {day}"
 
 
 def insights_usage(command: str) -> str:

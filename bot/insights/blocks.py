@@ -92,8 +92,8 @@ def report_blocks(
         ]
     blocks: list[Block] = [header, _section(_summary(report))]
     if chart:
-        per = "week" if report.weekly else "day"
-        blocks.append(_section(f"*Questions per {per}*\n```\n{report.chart()}\n```"))
+        heading = notices.questions_per("week" if report.weekly else "day")
+        blocks.append(_section(f"{heading}\n```\n{report.chart()}\n```"))
     questions = [
         f"{i}. {_question(q.question)} — {q.count}" for i, q in enumerate(report.top[:top], 1)
     ]
@@ -116,7 +116,7 @@ def _escalations(summary: EscalationSummary, top: int) -> str:
         summary.count, len(summary.still_open)
     )
     lines = [
-        f"• {_question(e.question)}" + (f" — <{e.link}|open>" if e.link else "")
+        f"• {_question(e.question)}" + (f" — <{e.link}|{notices.OPEN_LINK}>" if e.link else "")
         for e in summary.still_open[:top]
     ]
     return _listing(heading, lines, notices.NO_OPEN_ESCALATIONS)
@@ -124,7 +124,7 @@ def _escalations(summary: EscalationSummary, top: int) -> str:
 
 def _summary(report: InsightsReport) -> str:
     total = report.total
-    text = f"*{total}* question{'s' if total != 1 else ''} asked"
+    text = notices.questions_asked(total)
     shares = [f"{CONTEXT_LABELS.get(c, c)} {_percent(n, total)}" for c, n in report.contexts]
     if shares:
         text += " · " + " · ".join(escape_mrkdwn(s) for s in shares)
@@ -135,10 +135,10 @@ def _summary(report: InsightsReport) -> str:
 
 def _trend(now: int, before: int) -> str:
     if before == 0:
-        return f"The week before: none, so no trend yet ({now} this week)."
+        return notices.no_trend_yet(now)
     change = round((now - before) / before * 100)
     arrow = "▲" if change > 0 else "▼" if change < 0 else "="
-    return f"{arrow} {abs(change)}% vs the week before ({before})"
+    return notices.trend(arrow, abs(change), before)
 
 
 def _percent(part: int, whole: int) -> str:
@@ -146,8 +146,8 @@ def _percent(part: int, whole: int) -> str:
 
 
 def _gap_counts(no_answer: int, not_helpful: int) -> str:
-    parts = [f"no answer ×{no_answer}"] if no_answer else []
-    return ", ".join(parts + ([f"👎 ×{not_helpful}"] if not_helpful else []))
+    parts = [notices.no_answer_count(no_answer)] if no_answer else []
+    return ", ".join(parts + ([notices.not_helpful_count(not_helpful)] if not_helpful else []))
 
 
 def _question(text: str) -> str:
@@ -167,7 +167,7 @@ def _listing(title: str, lines: list[str], empty: str) -> str:
 
 
 def _fallback(report: InsightsReport) -> str:
-    return f"Docs questions, {report.label}: {report.total} asked"
+    return notices.insights_fallback(report.label, report.total)
 
 
 def _section(mrkdwn: str) -> SectionBlock:

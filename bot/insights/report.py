@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot import notices
 from bot.answers.cache import normalize_question
 from bot.insights.escalations import Escalation
 from bot.insights.gaps import Gap, GapKind
@@ -80,7 +81,9 @@ class InsightsReport:
         weeks: Counter[date] = Counter()
         for day, count in self.per_day:
             weeks[day - timedelta(days=day.weekday())] += count
-        return bar_chart([(f"week of {w.strftime('%d %b')}", n) for w, n in sorted(weeks.items())])
+        return bar_chart(
+            [(notices.week_of(w.strftime("%d %b")), n) for w, n in sorted(weeks.items())]
+        )
 
 
 def build_report(

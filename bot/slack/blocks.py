@@ -122,13 +122,13 @@ def format_age(seconds: float) -> str:
     """Say how old something is, in words."""
     minutes = int(seconds // 60)
     if minutes < 1:
-        return "just now"
+        return notices.JUST_NOW
     if minutes < 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+        return notices.ago(minutes, "minute")
     hours = minutes // 60
     if hours < 48:
-        return f"{hours} hour{'s' if hours != 1 else ''} ago"
-    return f"{hours // 24} days ago"
+        return notices.ago(hours, "hour")
+    return notices.ago(hours // 24, "day")
 
 
 def answer_messages(
