@@ -19,6 +19,7 @@ from bot.deps import Deps
 from bot.models import Asker, Question
 from bot.slack import blocks
 from bot.slack.delivery.streamer import ReplyTarget
+from bot.slack.private import tell_privately
 from bot.slack.replies import Replies
 
 FOLLOWUP_PATTERN = re.compile(rf"^{blocks.FOLLOWUP_ACTION}_\d+$")
@@ -96,10 +97,6 @@ async def _acknowledged_click(ack: AsyncAck, body: dict[str, Any]) -> Click | No
     return click_of(body)
 
 
-async def _tell(respond: AsyncRespond, text: str) -> None:
-    await respond(text=text, response_type="ephemeral", replace_original=False)
-
-
 async def on_followup(
     replies: Replies, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond
 ) -> None:
@@ -127,14 +124,14 @@ async def on_refresh(
         return
     text = await replies.question_of(click.team, click.value)
     if text is None:
-        await _tell(respond, notices.REFRESH_EXPIRED)
+        await tell_privately(respond, notices.REFRESH_EXPIRED)
         return
     question = Question(text=text, asker=click.asker, refresh=True, surface="refresh")
     if click.private:
         await replies.privately(question, respond, replace=True, channel=click.channel)
         return
     if not carries_button(body, context, click) or click.message_ts is None:
-        await _tell(respond, notices.REFRESH_EXPIRED)
+        await tell_privately(respond, notices.REFRESH_EXPIRED)
         return
     await replies.in_thread(question, click.target(), existing_ts=click.message_ts)
 

@@ -16,6 +16,7 @@ from bot.deps import Deps
 from bot.slack import blocks
 from bot.slack.escalation import RESOLVE_ACTION, EscalationRequest, People
 from bot.slack.permalinks import Conversation
+from bot.slack.private import tell_privately
 from handlers.actions import carries_button, click_of
 
 
@@ -51,7 +52,7 @@ async def on_resolved(
         return  # not our escalation message
     refusal = await people.resolve(click.team, click.value, click.user, body.get("message") or {})
     if refusal is not None:
-        await respond(text=refusal, response_type="ephemeral", replace_original=False)
+        await tell_privately(respond, refusal)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

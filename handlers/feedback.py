@@ -17,12 +17,9 @@ from bot.insights.feedback import FeedbackLog
 from bot.slack import blocks
 from bot.slack.feedback import REASON_CALLBACK, NotHelpful, RatedAnswer, reason_of
 from bot.slack.permalinks import Conversation
+from bot.slack.private import tell_privately
 from bot.slack.replies import Replies
 from handlers.actions import Click, click_of
-
-
-async def _tell(respond: AsyncRespond, text: str) -> None:
-    await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def rated_answer(click: Click, body: dict[str, Any]) -> RatedAnswer:
@@ -58,11 +55,11 @@ async def on_feedback(
         question=await replies.question_of(click.team, click.value),
     )
     if not first:
-        await _tell(respond, notices.FEEDBACK_ALREADY)
+        await tell_privately(respond, notices.FEEDBACK_ALREADY)
         return
     trigger = body.get("trigger_id")
     if helpful or not trigger or not await not_helpful.ask_why(rated_answer(click, body), trigger):
-        await _tell(respond, notices.FEEDBACK_THANKS)
+        await tell_privately(respond, notices.FEEDBACK_THANKS)
 
 
 async def on_reason(

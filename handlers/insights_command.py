@@ -15,12 +15,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import notices
 from bot.deps import Deps
-from bot.errors import GitBookError, SlackDeliveryError
+from bot.errors import GitBookError
 from bot.insights import blocks as insights_blocks
 from bot.insights.access import InsightsAccess
 from bot.insights.query import parse_span
 from bot.insights.service import InsightsService
 from bot.slack.blocks import SlackMessage
+from bot.slack.private import send_private
 
 SUBCOMMAND = re.compile(r"^\s*insights(?:\s+(?P<span>\d+[a-z]*))?\s*$", re.IGNORECASE)
 
@@ -57,11 +58,7 @@ async def on_insights(
     """Acknowledge, then reply privately: question texts never go to the channel."""
     await ack()
     message = await insights_reply(access, insights, name, command)
-    response = await respond(
-        **message.as_kwargs(), response_type="ephemeral", replace_original=False
-    )
-    if response.status_code >= 300:  # respond() reports failures instead of raising
-        raise SlackDeliveryError("response_url", f"HTTP {response.status_code}")
+    await send_private(respond, message)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

@@ -17,9 +17,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import notices
 from bot.deps import Deps
-from bot.errors import SlackDeliveryError
 from bot.slack import blocks
-from bot.slack.blocks import SlackMessage
+from bot.slack.private import send_private
 from bot.slack.scope_blocks import SCOPE_PICK_ACTION, space_title
 from bot.slack.scope_command import ScopeCommand
 
@@ -31,14 +30,6 @@ async def is_scope_request(command: dict[str, Any]) -> bool:
     return SUBCOMMAND.match(str(command.get("text") or "")) is not None
 
 
-async def _private(respond: AsyncRespond, message: SlackMessage, *, replace: bool = False) -> None:
-    response = await respond(
-        **message.as_kwargs(), response_type="ephemeral", replace_original=replace
-    )
-    if response.status_code >= 300:  # respond() reports failures instead of raising
-        raise SlackDeliveryError("response_url", f"HTTP {response.status_code}")
-
-
 async def on_scope(
     scope: ScopeCommand, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
 ) -> None:
@@ -46,12 +37,12 @@ async def on_scope(
     await ack()
     team, channel = str(command.get("team_id") or ""), str(command.get("channel_id") or "")
     if not await scope.access.allows(str(command["user_id"])):
-        await _private(respond, blocks.notice(notices.SCOPE_REFUSAL))
+        await send_private(respond, blocks.notice(notices.SCOPE_REFUSAL))
         return
     match = SUBCOMMAND.match(str(command.get("text") or ""))
     text = (match.group("spaces") or "").strip() if match else ""
     reply = await (scope.change(team, channel, text) if text else scope.view(team, channel))
-    await _private(respond, reply)
+    await send_private(respond, reply)
 
 
 async def on_scope_pick(
@@ -61,7 +52,7 @@ async def on_scope_pick(
     await ack()
     user = (body.get("user") or {}).get("id")
     if not isinstance(user, str) or not await scope.access.allows(user):
-        await _private(respond, blocks.notice(notices.SCOPE_REFUSAL))
+        await send_private(respond, blocks.notice(notices.SCOPE_REFUSAL))
         return
     team = str((body.get("team") or {}).get("id") or "")
     container = body.get("container") or {}
@@ -73,11 +64,11 @@ async def on_scope_pick(
     if not spaces or unknown:  # GitBook failing, or a picker older than the site's spaces
         valid = [space_title(s) for s in spaces]
         notice = notices.scope_unknown(unknown, valid) if spaces else notices.SCOPE_NO_SPACES
-        await _private(respond, blocks.notice(notice))
+        await send_private(respond, blocks.notice(notice))
         return
     await scope.scopes.set(team, channel, chosen)
     # The picker stays, now showing what the channel searches.
-    await _private(respond, await scope.view(team, channel), replace=True)
+    await send_private(respond, await scope.view(team, channel), replace=True)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

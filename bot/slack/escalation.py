@@ -32,6 +32,7 @@ from bot.slack.blocks import SlackMessage
 from bot.slack.delivery.writer import UNREACHABLE_CHANNEL
 from bot.slack.markdown import escape_mrkdwn
 from bot.slack.permalinks import Conversation, conversation_link
+from bot.slack.private import tell_privately
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +114,9 @@ class People:
         """Post the escalation (once per answer), then tell the asker people were asked."""
         archived = await self._archive.load(request.workspace, request.answer_id)
         if archived is None:
-            return await _tell(respond, notices.ESCALATION_EXPIRED)
+            return await tell_privately(respond, notices.ESCALATION_EXPIRED)
         if archived.asker.user != request.user:
-            return await _tell(respond, notices.NOT_YOURS)
+            return await tell_privately(respond, notices.NOT_YOURS)
         where = request.where
         escalation = Escalation(
             workspace=request.workspace,
@@ -128,7 +129,7 @@ class People:
             at=self._log.now(),
         )
         if not await self._log.claim(escalation):
-            return await _tell(respond, notices.ESCALATION_ALREADY)
+            return await tell_privately(respond, notices.ESCALATION_ALREADY)
         link = await conversation_link(self._slack, where)
         message = escalation_message(escalation, archived.answer, link)
         try:
@@ -139,7 +140,7 @@ class People:
             if error not in UNREACHABLE_CHANNEL:
                 raise
             logger.warning("cannot post in the escalation channel %s: %s", self.channel, error)
-            return await _tell(respond, notices.ESCALATION_UNREACHABLE)
+            return await tell_privately(respond, notices.ESCALATION_UNREACHABLE)
         ts = str(posted["ts"])
         own = await conversation_link(self._slack, Conversation(self.channel, ts, ts, False))
         await self._log.posted(replace(escalation, message_ts=ts, link=own))
@@ -166,7 +167,7 @@ class People:
     ) -> None:
         """In the asker's thread; privately for a private answer (ephemeral, else their DM)."""
         if escalation.private and respond is not None:
-            return await _tell(respond, text)
+            return await tell_privately(respond, text)
         # A DM from the bot (channel = the user's id) reaches them wherever they asked.
         channel = escalation.asker if escalation.private else escalation.channel
         thread = None if escalation.private else escalation.thread
@@ -175,11 +176,7 @@ class People:
         except SlackApiError as exc:
             logger.warning("could not tell the asker in %s: %s", channel, exc.response.get("error"))
             if respond is not None:
-                await _tell(respond, text)
-
-
-async def _tell(respond: AsyncRespond, text: str) -> None:
-    await respond(text=text, response_type="ephemeral", replace_original=False)
+                await tell_privately(respond, text)
 
 
 def _section(mrkdwn: str) -> SectionBlock:

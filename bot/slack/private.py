@@ -57,6 +57,11 @@ async def final_or_closed(
         raise
 
 
+async def tell_privately(respond: AsyncRespond, text: str) -> None:
+    """A short private note to whoever clicked or typed (best effort: nothing waits on it)."""
+    await respond(text=text, response_type="ephemeral", replace_original=False)
+
+
 async def send_private(
     respond: AsyncRespond,
     message: SlackMessage,
