@@ -34,25 +34,25 @@ def normalize_question(text: str) -> str:
 
 def encode_answer(answer: Answer, *, created_at: float) -> str:
     """Serialize an answer as versioned JSON."""
-    return json.dumps(
-        {
-            "v": FORMAT_VERSION,
-            "id": answer.answer_id,
-            "question": answer.question,
-            "outcome": answer.outcome.value,
-            "markdown": answer.markdown,
-            "sources": [[s.title, s.url] for s in answer.sources],
-            # Beside "sources", not in it: entries written before page ids still read the same,
-            # and a process that does not know this key ignores it.
-            "source_pages": [
-                [s.page.space, s.page.page] if s.page else None for s in answer.sources
-            ],
-            "followups": list(answer.followups),
-            "notice": answer.notice,
-            "search_url": answer.search_url,
-            "created_at": created_at,
-        }
-    )
+    return json.dumps(_answer_data(answer, created_at))
+
+
+def _answer_data(answer: Answer, created_at: float) -> dict[str, Any]:
+    return {
+        "v": FORMAT_VERSION,
+        "id": answer.answer_id,
+        "question": answer.question,
+        "outcome": answer.outcome.value,
+        "markdown": answer.markdown,
+        "sources": [[s.title, s.url] for s in answer.sources],
+        # Beside "sources", not in it: entries written before page ids still read the same,
+        # and a process that does not know this key ignores it.
+        "source_pages": [[s.page.space, s.page.page] if s.page else None for s in answer.sources],
+        "followups": list(answer.followups),
+        "notice": answer.notice,
+        "search_url": answer.search_url,
+        "created_at": created_at,
+    }
 
 
 def decode_answer(raw: str) -> tuple[Answer, float] | None:
@@ -141,7 +141,7 @@ class AnswerArchive:
 
     async def save(self, answer: Answer, asker: Asker) -> None:
         """Keep answer, and who asked, for a day."""
-        data = json.loads(encode_answer(answer, created_at=answer.cached_at or self._clock()))
+        data = _answer_data(answer, answer.cached_at or self._clock())
         data["asker"] = [asker.workspace, asker.user, asker.conversation]
         key = _archive_key(asker.workspace, answer.answer_id)
         await self._store.set(key, json.dumps(data), ARCHIVE_TTL_SECONDS)
